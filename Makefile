@@ -1,0 +1,49 @@
+# The two commands (see README.md):
+#   make book   build the book into book/_build/html (creates .venv, installs, builds)
+#   make test   run every test: lint, unit tests, JS tests, book build, browser tests
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BOOK_FLAGS ?= -W -n --keep-going
+
+.PHONY: book test venv lint unit js bench clean help
+
+help:
+	@echo "make book  - build the book (book/_build/html)"
+	@echo "make test  - run all tests (builds the book too)"
+	@echo "make bench - run the training benchmark (installs torch==2.13.0 for the comparison)"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build book $(BOOK_FLAGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -m "not book and not browser"
+
+js:
+	node --test tests/js/
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	node --test tests/js/
+	$(BIN)/jupyter-book build book $(BOOK_FLAGS)
+	$(BIN)/python -m pytest --cov=gdcode --cov-report=term
+
+bench: $(STAMP)
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python benchmarks/bench_training.py
+
+clean:
+	rm -rf book/_build

@@ -1,0 +1,87 @@
+"""Build-time glue between the book and the gdcode package.
+
+Three jobs, all at ``config-inited`` (before any chapter is executed):
+
+1. **Never serve stale results.** jupyter-cache keys a notebook on its code cells
+   only, so a change to gdcode (or to which MNIST the chapters train on) would not
+   invalidate cached outputs and glued numbers. We fingerprint gdcode's source files
+   plus the data settings and wipe the execution cache when the fingerprint changes.
+2. **Quiet kernels.** Kernels inherit this process's environment: turn gdcode's
+   progress bars off (``GDCODE_PROGRESS=0``) and fix ``PYTHONHASHSEED`` so builds
+   reproduce.
+3. **Forks.** ``BOOK_REPOSITORY_URL`` (if set) replaces the repository URL used by the
+   repository and Binder buttons, so a fork publishes links to itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+# Environment variables that change what a chapter computes.
+DATA_ENV_VARS = ("GDCODE_MNIST", "GDCODE_OFFLINE", "GDCODE_DATA_DIR")
+
+
+def gdcode_fingerprint() -> str:
+    """SHA-256 over gdcode's source and data files and the data settings."""
+    import gdcode
+
+    root = Path(gdcode.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    for name in DATA_ENV_VARS:
+        digest.update(f"{name}={os.environ.get(name, '')}".encode())
+    status = getattr(gdcode, "mnist_status", None)
+    if callable(status):  # which MNIST "auto" would pick (full cached or not)
+        digest.update(str(status()).encode())
+    return digest.hexdigest()
+
+
+def invalidate_stale_cache(app: Sphinx, config: Config) -> None:
+    cache_path = getattr(config, "nb_execution_cache_path", "") or ""
+    if not cache_path:
+        return
+    cache_dir = Path(app.srcdir, cache_path).resolve()
+    stamp = cache_dir.parent / (cache_dir.name + ".gdcode-fingerprint")
+    fingerprint = gdcode_fingerprint()
+    previous = stamp.read_text().strip() if stamp.exists() else None
+    if previous != fingerprint:
+        if cache_dir.exists():
+            logger.info("gdcode or its data settings changed: clearing %s", cache_dir)
+            shutil.rmtree(cache_dir)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stamp.with_suffix(".tmp")
+        tmp.write_text(fingerprint + "\n")
+        os.replace(tmp, stamp)  # atomic: a half-written stamp is never read
+
+
+def set_kernel_environment(app: Sphinx, config: Config) -> None:
+    os.environ["GDCODE_PROGRESS"] = "0"
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+
+def apply_repository_url(app: Sphinx, config: Config) -> None:
+    url = os.environ.get("BOOK_REPOSITORY_URL", "").strip()
+    if url:
+        config.html_theme_options["repository_url"] = url
+        ctx = dict(config.html_context or {})
+        config.html_context = ctx
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", set_kernel_environment, priority=100)
+    app.connect("config-inited", invalidate_stale_cache, priority=900)
+    app.connect("config-inited", apply_repository_url, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
