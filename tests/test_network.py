@@ -1,0 +1,294 @@
+"""The MLP: initialisation, forward pass, backpropagation (checked by finite differences)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gdcode import MLP, GradCheckResult, gradient_check, numerical_gradients
+
+
+def make_batch(rng, n=6, n_in=4, loss="cross_entropy", n_out=3):
+    X = rng.normal(size=(n, n_in))
+    if loss == "cross_entropy":
+        y = rng.integers(0, n_out, size=n)
+    elif loss == "binary_cross_entropy":
+        y = rng.integers(0, 2, size=n)
+    else:
+        y = rng.normal(size=(n, n_out))
+    return X, y
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_parameters_have_the_book_shapes():
+    model = MLP((784, 128, 64, 10), rng=0)
+    assert [p.shape for p in model.params] == [
+        (784, 128), (128,), (128, 64), (64,), (64, 10), (10,)
+    ]
+    assert model.n_params == 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
+    assert model.n_layers == 3
+    assert all(np.all(b == 0) for b in model.biases)
+
+
+def test_params_are_the_live_arrays():
+    model = MLP((3, 2), rng=0)
+    model.params[0][0, 0] = 42.0
+    assert model.weights[0][0, 0] == 42.0
+
+
+@pytest.mark.parametrize(("activation", "std"), [("relu", np.sqrt(2 / 400)),
+                                                 ("tanh", np.sqrt(2 / 600))])
+def test_initial_scale_is_he_or_glorot(activation, std):
+    model = MLP((400, 200), activation=activation, rng=0)
+    # 80000 draws: the sample std is within 1 % of the target
+    assert model.weights[0].std() == pytest.approx(std, rel=0.01)
+
+
+def test_seed_reproduces_and_dtype_only_rounds():
+    a, b = MLP((5, 4, 3), rng=7), MLP((5, 4, 3), rng=7)
+    c = MLP((5, 4, 3), rng=8)
+    d = MLP((5, 4, 3), rng=7, dtype=np.float32)
+    np.testing.assert_array_equal(a.get_flat(), b.get_flat())
+    assert not np.array_equal(a.get_flat(), c.get_flat())
+    assert all(p.dtype == np.float32 for p in d.params)
+    np.testing.assert_allclose(d.get_flat(), a.get_flat(), rtol=1e-6)
+
+
+def test_generator_is_used_not_global_state():
+    # the legacy global generator must not move when networks are built
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
+    MLP((3, 2), rng=np.random.default_rng(1))
+    MLP((3, 2), rng=None)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+
+
+def test_repr_shows_the_hyperparameters():
+    model = MLP((784, 128, 64, 10), activation="relu", dtype=np.float32)
+    assert repr(model) == (
+        "MLP(layer_sizes=(784, 128, 64, 10), activation='relu', loss='cross_entropy', "
+        "dtype=float32)"
+    )
+
+
+def test_copy_is_independent_and_can_change_dtype():
+    model = MLP((3, 4, 2), rng=0)
+    twin = model.copy()
+    twin.weights[0] += 1.0
+    assert not np.allclose(twin.weights[0], model.weights[0])
+    single = model.copy(dtype=np.float32)
+    assert single.dtype == np.float32 and single.weights[0].dtype == np.float32
+    assert model.dtype == np.float64
+
+
+def test_flat_round_trip():
+    model = MLP((3, 4, 2), rng=0)
+    flat = model.get_flat()
+    assert flat.shape == (model.n_params,)
+    model.set_flat(np.arange(model.n_params, dtype=float))
+    assert model.weights[0][0, 1] == 1.0 and model.biases[-1][-1] == model.n_params - 1
+    model.set_flat(flat)
+    np.testing.assert_array_equal(model.get_flat(), flat)
+    with pytest.raises(ValueError, match=r"values has 3 entries; the network has 26"):
+        model.set_flat(np.zeros(3))
+
+
+# --------------------------------------------------------------------------- forward
+
+
+def test_forward_gives_probabilities(rng):
+    model = MLP((4, 5, 3), rng=0)
+    X = rng.normal(size=(7, 4))
+    P = model.forward(X)
+    assert P.shape == (7, 3)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(model.predict(X), model.logits(X).argmax(axis=1))
+
+
+def test_forward_by_hand():
+    model = MLP((2, 2, 1), activation="relu", loss="mse", rng=0)
+    model.set_flat(np.array([1.0, -1.0, 2.0, 0.5,   # W1 = [[1, -1], [2, 0.5]]
+                             0.0, 1.0,              # b1
+                             3.0, -2.0,             # W2 = [[3], [-2]]
+                             0.5]))                 # b2
+    # x = (1, 1): Z1 = (1 + 2, -1 + 0.5) + (0, 1) = (3, 0.5); A1 = relu = (3, 0.5)
+    # Z2 = 3*3 - 2*0.5 + 0.5 = 8.5
+    np.testing.assert_allclose(model.forward([[1.0, 1.0]]), [[8.5]])
+    np.testing.assert_allclose(model.predict([[1.0, 1.0]]), [8.5])
+
+
+def test_binary_network_outputs_one_probability(rng):
+    model = MLP((3, 4, 1), activation="sigmoid", loss="binary_cross_entropy", rng=0)
+    X = rng.normal(size=(5, 3))
+    P = model.forward(X)
+    assert P.shape == (5, 1) and np.all((P > 0) & (P < 1))
+    np.testing.assert_array_equal(model.predict(X), (P[:, 0] > 0.5).astype(int))
+
+
+def test_dtypes():
+    X64 = np.ones((2, 3))
+    single = MLP((3, 2), rng=0, dtype=np.float32)
+    assert single.forward(X64).dtype == np.float32
+    _, grads = single.loss_and_gradients(X64, [0, 1])
+    assert all(g.dtype == np.float32 for g in grads)
+    double = MLP((3, 2), rng=0)
+    assert double.forward(X64.astype(np.float32)).dtype == np.float64
+
+
+# --------------------------------------------------------------------------- backprop
+
+
+CONFIGS = [
+    ("relu", "cross_entropy", 3),
+    ("tanh", "cross_entropy", 3),
+    ("sigmoid", "cross_entropy", 3),
+    ("tanh", "binary_cross_entropy", 1),
+    ("sigmoid", "binary_cross_entropy", 1),
+    ("identity", "mse", 2),
+    ("tanh", "mse", 2),
+    ("relu", "mse", 1),
+]
+
+
+@pytest.mark.parametrize(("activation", "loss", "n_out"), CONFIGS)
+def test_backprop_matches_finite_differences(activation, loss, n_out, rng):
+    model = MLP((4, 5, 3, n_out), activation=activation, loss=loss, rng=1)
+    X, y = make_batch(rng, loss=loss, n_out=n_out)
+    loss_value, grads = model.loss_and_gradients(X, y)
+    assert loss_value == pytest.approx(model.loss(X, y))
+    numeric = numerical_gradients(model, X, y)
+    assert [g.shape for g in grads] == [p.shape for p in model.params]
+    for analytic, estimate in zip(grads, numeric, strict=True):
+        np.testing.assert_allclose(analytic, estimate, rtol=1e-5, atol=1e-8)
+    result = gradient_check(model, X, y)
+    assert result.passed, str(result)
+    assert result.max_relative_error < 1e-7
+    assert result.n_checked == model.n_params
+
+
+def test_gradient_check_catches_a_wrong_derivative(rng):
+    model = MLP((4, 5, 3), activation="tanh", rng=1)
+    X, y = make_batch(rng)
+    model._f_grad = lambda Z, out=None: np.ones_like(Z)  # pretend tanh' = 1: wrong
+    result = gradient_check(model.copy(), X, y)
+    assert not result.passed
+    assert result.max_relative_error > 1e-2
+    assert "FAILED" in str(result)
+
+
+def test_gradient_check_on_the_book_network_with_sampled_entries(rng):
+    model = MLP((784, 128, 64, 10), rng=0, dtype=np.float32)
+    X, y = rng.random((4, 784)), rng.integers(0, 10, size=4)
+    result = gradient_check(model, X, y, max_per_param=5, rng=0, tolerance=1e-5)
+    assert isinstance(result, GradCheckResult)
+    assert result.passed, str(result)
+    assert result.n_checked == 5 * 5 + 5  # the last bias has only 10 entries, 5 checked
+    assert len(result.per_param) == 6
+    assert model.dtype == np.float32  # checked on a float64 copy
+
+
+def test_loss_and_gradients_leave_the_parameters_alone(rng):
+    model = MLP((4, 5, 3), rng=1)
+    before = model.get_flat()
+    X, y = make_batch(rng)
+    model.loss_and_gradients(X, y)
+    numerical_gradients(model, X, y)
+    np.testing.assert_array_equal(model.get_flat(), before)
+
+
+def test_accuracy_by_hand():
+    model = MLP((2, 2), loss="cross_entropy", activation="identity", rng=0)
+    model.set_flat(np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]))  # logits = x
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    assert model.accuracy(X, [0, 1, 1, 1]) == 0.75
+    regression = MLP((2, 1), loss="mse", rng=0)
+    with pytest.raises(ValueError, match=r"accuracy needs a classification network"):
+        regression.accuracy(X, [0, 1, 1, 1])
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"layer_sizes": (784,)}, ValueError, r"layer_sizes needs at least an input and an output"),
+        ({"layer_sizes": (784, 0, 10)}, ValueError, r"layer_sizes\[1\] must be >= 1, got 0"),
+        ({"layer_sizes": (784, 12.5, 10)}, TypeError, r"layer_sizes\[1\] must be an integer"),
+        ({"layer_sizes": (784, True, 10)}, TypeError, r"layer_sizes\[1\] must be an integer"),
+        ({"layer_sizes": "784-10"}, TypeError, r"layer_sizes must be a sequence of ints"),
+        ({"layer_sizes": 784}, TypeError, r"layer_sizes must be a sequence of ints"),
+        ({"activation": "swish"}, ValueError, r"unknown activation 'swish'"),
+        ({"loss": "hinge"}, ValueError, r"unknown loss 'hinge'"),
+        ({"loss": "binary_cross_entropy"}, ValueError,
+         r"loss='binary_cross_entropy' needs 1 output unit; layer_sizes ends with 10"),
+        ({"layer_sizes": (3, 1)}, ValueError, r"loss='cross_entropy' needs one output unit"),
+        ({"dtype": np.float16}, ValueError, r"dtype must be numpy.float32 or numpy.float64"),
+        ({"dtype": "banana"}, TypeError, r"dtype must be numpy.float32 or numpy.float64"),
+        ({"rng": "seed"}, TypeError, r"rng must be a numpy.random.Generator, an int seed or None"),
+        ({"rng": -1}, ValueError, r"rng seed must be >= 0, got -1"),
+    ],
+)
+def test_constructor_checks(kwargs, error, match):
+    arguments = {"layer_sizes": (784, 16, 10), **kwargs}
+    with pytest.raises(error, match=match):
+        MLP(**arguments)
+
+
+@pytest.fixture(scope="module")
+def book_model():
+    return MLP((784, 16, 10), rng=0)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "error", "match"),
+    [
+        (np.zeros((5, 783)), np.zeros(5, int), ValueError,
+         r"X has 783 features; the network expects 784"),
+        (np.zeros(784), np.zeros(1, int), ValueError,
+         r"X must be a 2-D array \(n_samples, n_features\), got shape \(784,\)"),
+        (np.full((2, 784), np.nan), np.zeros(2, int), ValueError,
+         r"X contains NaN or infinity \(1568 entries, first at index \(0, 0\): nan\)"),
+        (np.zeros((5, 784)), np.zeros(4, int), ValueError, r"y has 4 samples; X has 5"),
+        (np.zeros((2, 784)), np.array([0, 10]), ValueError,
+         r"y has labels outside 0\.\.9: found 10"),
+        (np.zeros((2, 784)), np.eye(10)[:2], ValueError,
+         r"y must hold integer class labels.*one-hot rows\? use y.argmax\(axis=1\)"),
+        (np.zeros((2, 784)), np.array(["a", "b"]), TypeError, r"y must be a numeric array"),
+    ],
+)
+def test_data_checks(book_model, X, y, error, match):
+    with pytest.raises(error, match=match):
+        book_model.loss_and_gradients(X, y)
+
+
+def test_regression_and_binary_target_checks():
+    regression = MLP((3, 2), loss="mse", rng=0)
+    with pytest.raises(ValueError, match=r"y has shape \(4,\); the network has 2 output"):
+        regression.loss(np.zeros((4, 3)), np.zeros(4))
+    binary = MLP((3, 1), loss="binary_cross_entropy", rng=0)
+    with pytest.raises(ValueError, match=r"y has labels outside 0\.\.1: found 2"):
+        binary.loss(np.zeros((2, 3)), [0, 2])
+
+
+def test_gradient_check_checks_its_arguments(rng):
+    model = MLP((3, 2), rng=0)
+    X, y = rng.normal(size=(2, 3)), [0, 1]
+    with pytest.raises(ValueError, match=r"eps must be > 0, got 0.0"):
+        gradient_check(model, X, y, eps=0.0)
+    with pytest.raises(ValueError, match=r"tolerance must be > 0, got -1.0"):
+        gradient_check(model, X, y, tolerance=-1.0)
+    with pytest.raises(ValueError, match=r"max_per_param must be >= 1, got 0"):
+        gradient_check(model, X, y, max_per_param=0)
+    with pytest.raises(TypeError, match=r"model must be a gdcode MLP, got dict"):
+        numerical_gradients({}, X, y)
+
+
+def test_a_diverged_network_predicts_quietly():
+    model = MLP((3, 4, 2), rng=0, dtype=np.float32)
+    model.weights[0][...] = 3e38  # as after a run with a huge learning rate
+    X = np.ones((2, 3))
+    assert np.all(np.isnan(model.forward(X)))  # no overflow warning escapes (they are errors)
+    assert model.predict(X).shape == (2,)
+    assert np.isnan(model.loss(X, [0, 1]))
