@@ -1,0 +1,1 @@
+"""The learning-rate playground: Sphinx extension ``playground.playground`` and its assets."""

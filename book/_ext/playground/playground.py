@@ -1,0 +1,186 @@
+"""Sphinx extension for the learning-rate playground: the ``{playground}`` directive.
+
+Use in a MyST page::
+
+    ```{playground}
+    :lr: 0.15
+    :steps-per-frame: 8
+    :max-steps: 1500
+    ```
+
+All options are optional. The directive writes an empty ``<div
+class="gd-playground">`` holding one fallback sentence; ``widget.js`` replaces
+the sentence with the controls and charts. Non-HTML builders (LaTeX, text)
+print the sentence.
+
+Assets: at the start of an HTML build the extension copies ``core.js``,
+``widget.js`` and ``widget.css`` into ``<outdir>/_static/_playground/`` and writes the
+data file there with gdcode (:func:`gdcode.playground.write_playground_data`),
+both as ``playground-data.json`` and as ``playground-data.js`` (the same object
+assigned to ``window.GDPlayground.data``, so the widget also works when a page
+is opened straight from disk, where browsers block ``fetch``). Nothing lives in
+the book's *source* ``_static`` folder, whose scripts Jupyter Book links from
+every page: these files are linked only from pages that use the directive.
+Copying them before the pages are written lets Sphinx add its
+``?v=<checksum>`` cache-busting suffix to the links.
+
+Enable with ``sys.path`` containing ``book/_ext`` and the extension name
+``playground.playground``.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util.docutils import SphinxDirective
+
+__version__ = "1.0"
+
+#: Folder of the built site that receives the playground's files (inside the
+#: *output* ``_static``: Sphinx resolves per-page assets relative to it).
+ASSET_DIR = "_static/_playground"
+#: The same folder as ``app.add_js_file`` names it (relative to ``_static``).
+ASSET_URL_DIR = "_playground"
+HERE = Path(__file__).resolve().parent
+STATIC_FILES = ("core.js", "widget.js", "widget.css")
+DATA_JSON = "playground-data.json"
+DATA_JS = "playground-data.js"
+
+# Kept in step with the defaults at the top of widget.js.
+DEFAULT_LEARNING_RATE = 0.15
+DEFAULT_STEPS_PER_FRAME = 8
+DEFAULT_MAX_STEPS = 1500
+# The slider's range (core.js: LOG10_LR_MIN, LOG10_LR_MAX).
+LEARNING_RATE_RANGE = (1e-4, 100.0)
+
+FALLBACK_HTML = (
+    "The learning-rate playground runs in your browser and needs JavaScript. "
+    "Without it, run the same experiment in Python with "
+    "<code>gdcode.playground.train_playground</code>; the data and starting weights are in "
+    '<a href="{data_url}">{data_name}</a>.'
+)
+FALLBACK_TEXT = (
+    "An interactive learning-rate playground appears here in the web version of the book. "
+    "The same experiment runs in Python with gdcode.playground.train_playground."
+)
+
+
+class playground_node(nodes.General, nodes.Element):
+    """Placeholder for the widget; its child paragraph is the non-HTML fallback."""
+
+
+def _learning_rate(argument: str) -> float:
+    low, high = LEARNING_RATE_RANGE
+    try:
+        value = float(argument)
+    except (TypeError, ValueError):
+        raise ValueError(f"lr must be a number, got {argument!r}") from None
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"lr must be between {low:g} and {high:g}, got {argument!r}")
+    return value
+
+
+class PlaygroundDirective(SphinxDirective):
+    """``{playground}``: the widget; options ``lr``, ``steps-per-frame``, ``max-steps``."""
+
+    has_content = False
+    option_spec = {
+        "lr": _learning_rate,
+        "steps-per-frame": directives.positive_int,
+        "max-steps": directives.positive_int,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        node = playground_node()
+        node["learning_rate"] = self.options.get("lr", DEFAULT_LEARNING_RATE)
+        node["steps_per_frame"] = self.options.get("steps-per-frame", DEFAULT_STEPS_PER_FRAME)
+        node["max_steps"] = self.options.get("max-steps", DEFAULT_MAX_STEPS)
+        self.set_source_info(node)
+        node += nodes.paragraph(text=FALLBACK_TEXT)
+        return [node]
+
+
+# ------------------------------------------------------------------ writers
+
+
+def _visit_html(translator, node: playground_node) -> None:
+    builder = translator.builder
+    page_dir = posixpath.dirname(builder.get_target_uri(builder.current_docname))
+    data_url = posixpath.relpath(f"{ASSET_DIR}/{DATA_JSON}", page_dir or ".")
+    translator.body.append(
+        '<div class="gd-playground"'
+        f' data-learning-rate="{node["learning_rate"]!r}"'
+        f' data-steps-per-frame="{node["steps_per_frame"]}"'
+        f' data-max-steps="{node["max_steps"]}">'
+        '<p class="gdp-fallback">'
+        + FALLBACK_HTML.format(data_url=data_url, data_name=DATA_JSON)
+        + "</p></div>\n"
+    )
+    raise nodes.SkipNode
+
+
+def _visit_other(translator, node: playground_node) -> None:
+    """Other builders: render the child paragraph (the fallback sentence) as usual."""
+
+
+def _depart_other(translator, node: playground_node) -> None:
+    pass
+
+
+# ------------------------------------------------------------------ assets
+
+
+def _copy_assets(app: Sphinx) -> None:
+    """Copy the scripts and style sheet and write the data files (HTML builders only)."""
+    if app.builder.format != "html":
+        return
+    try:
+        from gdcode.playground import write_playground_data
+    except ImportError as error:
+        raise ExtensionError(
+            "the playground extension needs gdcode (pip install -e . at the repository root)",
+            orig_exc=error,
+        ) from error
+    target = Path(app.outdir) / ASSET_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for name in STATIC_FILES:
+        shutil.copyfile(HERE / name, target / name)
+    text = write_playground_data(target / DATA_JSON).read_text(encoding="utf-8").strip()
+    (target / DATA_JS).write_text(
+        "/* Written by gdcode.playground at build time: data and starting weights. */\n"
+        "window.GDPlayground = window.GDPlayground || {};\n"
+        f"window.GDPlayground.data = {text};\n",
+        encoding="utf-8",
+    )
+
+
+def _add_page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Link the playground's files from the pages that use the directive, and only those."""
+    if doctree is None or next(iter(doctree.findall(playground_node)), None) is None:
+        return
+    app.add_css_file(f"{ASSET_URL_DIR}/widget.css")
+    for name in ("core.js", DATA_JS, "widget.js"):  # in this order: widget.js needs the others
+        app.add_js_file(f"{ASSET_URL_DIR}/{name}", loading_method="defer")
+
+
+def setup(app: Sphinx) -> dict:
+    """Register the directive, its node and the build hooks."""
+    app.add_node(
+        playground_node,
+        html=(_visit_html, None),
+        latex=(_visit_other, _depart_other),
+        text=(_visit_other, _depart_other),
+        man=(_visit_other, _depart_other),
+        texinfo=(_visit_other, _depart_other),
+    )
+    app.add_directive("playground", PlaygroundDirective)
+    app.connect("builder-inited", _copy_assets)
+    app.connect("html-page-context", _add_page_assets)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,451 @@
+"""Tests for gdcode.playground and the browser playground in book/_ext/playground/.
+
+The JavaScript core must train exactly like gdcode: the agreement tests write
+the data file and gdcode's loss curves to a temporary folder, run the core on
+it with Node and compare. Without ``node`` on PATH those tests are skipped and
+say so.
+"""
+
+from __future__ import annotations
+
+import http.server
+import inspect
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gdcode import playground as pg
+from gdcode._validation import as_rng
+from gdcode.datasets import make_moons
+from gdcode.network import MLP
+from gdcode.optimizers import GradientDescent
+from gdcode.training import DivergenceWarning, fit
+
+ROOT = Path(__file__).resolve().parents[1]
+EXT_DIR = ROOT / "book" / "_ext"
+CORE_JS = EXT_DIR / "playground" / "core.js"
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(
+    NODE is None, reason="node is not installed, so the JavaScript playground core is not checked"
+)
+N_STEPS = 1500  # the widget's default run length
+RTOL = 1e-9
+
+
+@pytest.fixture(scope="module")
+def data() -> dict:
+    return pg.make_playground_data()
+
+
+def preset(data: dict, label: str) -> float:
+    (rate,) = [p["learning_rate"] for p in data["presets"] if p["label"] == label]
+    return rate
+
+
+def quiet_train(data, learning_rate, n_steps):
+    """train_playground, with the DivergenceWarning a diverging run is expected to give."""
+    with pytest.warns(DivergenceWarning):
+        return pg.train_playground(data, learning_rate, n_steps)
+
+
+# ------------------------------------------------------------------ the data file
+
+
+def test_data_holds_standardised_moons_and_a_2_4_1_network(data):
+    X = np.asarray(data["X"])
+    y = np.asarray(data["y"])
+    assert X.shape == (60, 2)
+    np.testing.assert_allclose(X.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(X.std(axis=0), 1.0, rtol=1e-12)
+    assert set(y.tolist()) == {0.0, 1.0}
+    assert data["layer_sizes"] == [2, 4, 1]
+    assert (data["activation"], data["loss"]) == ("tanh", "mse")
+    assert [np.shape(layer["W"]) for layer in data["layers"]] == [(2, 4), (4, 1)]
+    assert [np.shape(layer["b"]) for layer in data["layers"]] == [(4,), (1,)]
+
+
+def test_starting_weights_are_those_of_a_seeded_gdcode_mlp(data):
+    rng = as_rng(0)
+    X, _ = make_moons(60, noise=0.15, rng=rng)
+    model = MLP((2, 4, 1), activation="tanh", loss="mse", rng=rng)
+    for layer, W, b in zip(data["layers"], model.weights, model.biases, strict=True):
+        np.testing.assert_array_equal(np.asarray(layer["W"]), W)  # (n_in, n_out), not transposed
+        np.testing.assert_array_equal(np.asarray(layer["b"]), b)
+
+
+def test_divergence_factor_is_fits_default(data):
+    default = inspect.signature(fit).parameters["divergence_factor"].default
+    assert data["divergence_factor"] == default == pg.DIVERGENCE_FACTOR
+
+
+def test_file_round_trips_exactly_as_strict_json(tmp_path, data):
+    path = pg.write_playground_data(tmp_path / "deeper" / "playground-data.json")
+    text = path.read_text(encoding="utf-8")
+
+    def no_constants(name):
+        raise AssertionError(f"{name} is not valid JSON")
+
+    assert json.loads(text, parse_constant=no_constants) == data
+    assert pg.load_playground_data(path) == data
+
+
+def test_seed_fixes_the_file_and_other_seeds_change_it(data):
+    assert pg.make_playground_data(rng=0) == data
+    other = pg.make_playground_data(rng=1)
+    assert other["X"] != data["X"]
+    assert other["layers"] != data["layers"]
+
+
+def test_network_from_data_computes_the_documented_loss(data):
+    model = pg.network_from_data(data)
+    X, y = np.asarray(data["X"]), np.asarray(data["y"])
+    (W1, b1), (W2, b2) = [(np.asarray(l_["W"]), np.asarray(l_["b"])) for l_ in data["layers"]]
+    P = np.tanh(X @ W1 + b1) @ W2 + b2  # tanh hidden layer, linear output
+    assert model.loss(X, y) == pytest.approx(np.mean((P[:, 0] - y) ** 2), rel=1e-14)
+
+
+# ------------------------------------------------------------------ training in gdcode
+
+
+def test_train_playground_counts_steps_like_a_plain_loop(data):
+    history = pg.train_playground(data, learning_rate=0.15, n_steps=50)
+    model = pg.network_from_data(data)
+    X, y = np.asarray(data["X"]), np.asarray(data["y"])
+    optimizer = GradientDescent(learning_rate=0.15)
+    losses = []
+    for _ in range(50):  # step k: measure the loss, then update
+        loss, grads = model.loss_and_gradients(X, y)
+        losses.append(loss)
+        optimizer.step(model.params, grads)
+    np.testing.assert_array_equal(history.step_loss, losses)
+    assert not history.diverged and history.diverged_step is None
+
+
+def test_large_rate_diverges_with_a_warning_naming_step_and_rate(data):
+    with pytest.warns(DivergenceWarning) as caught:
+        history = pg.train_playground(data, learning_rate=100.0, n_steps=500)
+    assert history.diverged
+    k = history.diverged_step
+    assert len(history.step_loss) == k < 500
+    threshold = data["divergence_factor"] * max(history.step_loss[0], 1.0)
+    assert np.all(history.step_loss[:-1] <= threshold)
+    assert not history.step_loss[-1] <= threshold
+    message = str(caught[0].message)
+    assert f"step {k} " in message and "learning_rate=100" in message
+
+
+def test_presets_do_what_their_labels_say(data):
+    slow = pg.train_playground(data, preset(data, "too small"), 1000).step_loss
+    good = pg.train_playground(data, preset(data, "about right"), 1000).step_loss
+    assert slow[-1] < slow[0] and good[-1] < 0.1 * good[0]
+    assert slow[-1] > 3 * good[-1]
+    broken = quiet_train(data, preset(data, "break it"), 1000)
+    assert broken.diverged_step is not None and broken.diverged_step <= 20
+    assert [p["label"] for p in data["presets"]] == [label for label, _ in pg.PRESETS]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"learning_rate": -0.1}, ValueError, r"learning_rate must be > 0, got -0\.1"),
+        ({"learning_rate": math.nan}, ValueError, r"must be a finite number > 0, got nan"),
+        ({"learning_rate": "0.1"}, TypeError, r"learning_rate must be a number .* got '0\.1'"),
+        ({"learning_rate": lambda t: 0.1}, TypeError, r"the playground has no schedules"),
+        ({"n_steps": 0}, ValueError, r"n_steps must be >= 1, got 0"),
+        ({"n_steps": 2.5}, TypeError, r"n_steps must be an? int.*2\.5"),
+        ({"divergence_factor": 0.5}, ValueError, r"divergence_factor must be > 1, got 0\.5"),
+    ],
+)
+def test_train_playground_rejects_bad_arguments(data, kwargs, error, match):
+    arguments = {"learning_rate": 0.15, "n_steps": 10, **kwargs}
+    with pytest.raises(error, match=match):
+        pg.train_playground(data, **arguments)
+
+
+def test_bad_data_is_rejected_with_what_is_wrong(data, tmp_path):
+    with pytest.raises(TypeError, match="data must be a dict from make_playground_data, got list"):
+        pg.network_from_data([])
+    with pytest.raises(ValueError, match=r"has format None; expected 'gdcode-playground/1'"):
+        pg.network_from_data({"X": []})
+    broken = json.loads(json.dumps(data))
+    broken["layers"][1]["W"] = [[0.1, 0.2]] * 4
+    expected = r"layer 1 has W \(4, 2\) and b \(1,\); expected W \(4, 1\)"
+    with pytest.raises(ValueError, match=expected):
+        pg.train_playground(broken, 0.1, 5)
+    path = tmp_path / "other.json"
+    path.write_text('{"format": "something else"}')
+    with pytest.raises(ValueError, match=r"other\.json' has format 'something else'"):
+        pg.load_playground_data(path)
+    with pytest.raises(ValueError, match="n_samples must be >= 4, got 3"):
+        pg.make_playground_data(n_samples=3)
+
+
+# ------------------------------------------------------------------ the JavaScript core
+
+
+@pytest.fixture(scope="module")
+def reference_file(tmp_path_factory) -> Path:
+    """Data + gdcode's curves, written by ``python -m gdcode.playground --reference``."""
+    path = tmp_path_factory.mktemp("playground") / "reference.json"
+    pg.main([str(path), "--reference", str(N_STEPS)])
+    return path
+
+
+JS_RUNNER = textwrap.dedent(
+    """
+    const core = require(process.argv[1]);
+    const json = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+    const data = core.parseData(json);
+    const runs = json.reference.runs.map((run) => {
+      const result = core.train(data, run.learning_rate, json.reference.n_steps);
+      return {
+        learning_rate: run.learning_rate,
+        diverged_step: result.divergedStep,
+        loss: result.losses.map((v) => (Number.isFinite(v) ? v : null)),
+      };
+    });
+    process.stdout.write(JSON.stringify(runs));
+    """
+)
+
+
+@needs_node
+def test_javascript_core_gives_gdcodes_loss_curves(reference_file):
+    reference = json.loads(reference_file.read_text())["reference"]
+    rates = [run["learning_rate"] for run in reference["runs"]]
+    assert rates == list(pg.REFERENCE_LEARNING_RATES)
+    diverging = [run["diverged_step"] is not None for run in reference["runs"]]
+    assert any(diverging) and not all(diverging)
+
+    result = subprocess.run(
+        [NODE, "-e", JS_RUNNER, str(CORE_JS), str(reference_file)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    js_runs = json.loads(result.stdout)
+    for py_run, js_run in zip(reference["runs"], js_runs, strict=True):
+        rate = py_run["learning_rate"]
+        assert js_run["diverged_step"] == py_run["diverged_step"], f"learning rate {rate}"
+        py_loss = np.array([np.nan if v is None else v for v in py_run["loss"]])
+        js_loss = np.array([np.nan if v is None else v for v in js_run["loss"]])
+        assert js_loss.shape == py_loss.shape, f"learning rate {rate}"
+        np.testing.assert_allclose(js_loss, py_loss, rtol=RTOL, atol=0, equal_nan=True,
+                                   err_msg=f"learning rate {rate}")
+
+
+@needs_node
+def test_node_test_suite_passes_against_gdcodes_reference(reference_file):
+    env = {**os.environ, "GDPLAYGROUND_REFERENCE": str(reference_file)}
+    result = subprocess.run(
+        [NODE, "--test", "--test-reporter=tap", "tests/js/"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert re.search(r"^# pass [1-9]", result.stdout, re.MULTILINE)
+    assert re.search(r"^# skipped 0$", result.stdout, re.MULTILINE), "a JavaScript test was skipped"
+
+
+# ------------------------------------------------------------------ the Sphinx extension
+
+
+def sphinx_build(src: Path, out: Path, builder: str = "html") -> subprocess.CompletedProcess:
+    # a separate process: Sphinx registers nodes globally, once per process
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", builder, str(src), str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def make_project(src: Path, page_body: str) -> None:
+    (src / "chapters").mkdir(parents=True)
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(EXT_DIR)!r})\n"
+        "extensions = ['playground.playground']\nproject = 'playground test'\n"
+    )
+    (src / "index.rst").write_text(
+        "Home\n====\n\n.. toctree::\n\n   chapters/lr\n   plain\n"
+    )
+    (src / "chapters" / "lr.rst").write_text("Learning rates\n==============\n\n" + page_body)
+    (src / "plain.rst").write_text("Plain\n=====\n\nNo playground here.\n")
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("site")
+    make_project(root / "src", ".. playground::\n   :lr: 0.3\n   :steps-per-frame: 25\n")
+    result = sphinx_build(root / "src", root / "out")
+    assert result.returncode == 0, result.stderr
+    return root / "out"
+
+
+def test_extension_copies_assets_and_writes_current_data(built_site, data):
+    assets = built_site / "_static" / "_playground"
+    for name in ("core.js", "widget.js", "widget.css"):
+        assert (assets / name).read_bytes() == (EXT_DIR / "playground" / name).read_bytes()
+    assert json.loads((assets / "playground-data.json").read_text()) == data
+    script = (assets / "playground-data.js").read_text()
+    prefix = "window.GDPlayground.data = "
+    (line,) = [line for line in script.splitlines() if line.startswith(prefix)]
+    assert json.loads(line[len(prefix):].rstrip(";")) == data
+
+
+def test_only_pages_with_the_directive_load_the_playground(built_site):
+    page = (built_site / "chapters" / "lr.html").read_text()
+    scripts = re.findall(r'<script defer="defer" src="([^"?]+)\?v=\w+"></script>', page)
+    playground_scripts = [s for s in scripts if "_playground" in s]
+    assert playground_scripts == [
+        "../_static/_playground/core.js",
+        "../_static/_playground/playground-data.js",
+        "../_static/_playground/widget.js",
+    ]
+    assert "../_static/_playground/widget.css" in page
+    for other in ("plain.html", "index.html", "search.html"):
+        assert "_playground" not in (built_site / other).read_text(), other
+
+
+def test_directive_writes_the_container_options_and_fallback(built_site):
+    page = (built_site / "chapters" / "lr.html").read_text()
+    (div,) = re.findall(r'<div class="gd-playground"[^>]*>.*?</div>', page, re.DOTALL)
+    assert 'data-learning-rate="0.3"' in div
+    assert 'data-steps-per-frame="25"' in div
+    assert 'data-max-steps="1500"' in div  # the default
+    assert "needs JavaScript" in div and "gdcode.playground.train_playground" in div
+    (href,) = re.findall(r'href="([^"]+)"', div)
+    assert (built_site / "chapters" / href).resolve().is_file()
+
+
+def test_text_builder_prints_the_fallback_sentence(tmp_path):
+    make_project(tmp_path / "src", ".. playground::\n")
+    result = sphinx_build(tmp_path / "src", tmp_path / "out", builder="text")
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "out" / "chapters" / "lr.txt").read_text()
+    assert "interactive learning-rate playground appears here" in text
+    assert not (tmp_path / "out" / "_static").exists()
+
+
+def test_bad_option_fails_the_build_with_the_value(tmp_path):
+    make_project(tmp_path / "src", ".. playground::\n   :lr: 1000\n")
+    result = sphinx_build(tmp_path / "src", tmp_path / "out")
+    assert result.returncode != 0
+    assert "lr must be between 0.0001 and 100, got '1000'" in result.stderr
+
+
+# ------------------------------------------------------------------ the widget, in a browser
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser_and_url(built_site):
+    """Headless Chromium, and the built test page served on 127.0.0.1."""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (Debian package 'chromium')")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(built_site), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser, f"http://127.0.0.1:{server.server_address[1]}/chapters/lr.html"
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def widget_page(browser_and_url):
+    """A fresh tab on the test page, and the list of errors it logs."""
+    browser, url = browser_and_url
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda m: errors.append(m.text)
+        if m.type == "error" and "favicon" not in m.location.get("url", "")
+        else None,
+    )
+    page.goto(url)
+    page.wait_for_selector(".gd-playground [role=status]")
+    yield page, errors
+    page.close()
+
+
+def status_text(page) -> str:
+    return page.inner_text(".gd-playground [role=status]")
+
+
+def wait_for_status(page, prefix: str) -> str:
+    page.wait_for_function(
+        "prefix => document.querySelector('.gd-playground [role=status]')"
+        ".textContent.startsWith(prefix)",
+        arg=prefix,
+        timeout=60_000,
+    )
+    return status_text(page)
+
+
+@pytest.mark.browser
+def test_widget_is_keyboard_operable_and_reports_divergence_like_gdcode(widget_page, data):
+    page, errors = widget_page
+    slider = page.get_by_label("Learning rate")
+    assert slider.get_attribute("type") == "range"
+    assert slider.get_attribute("aria-valuetext") == "learning rate 0.3"  # the :lr: option
+    assert status_text(page).startswith("Ready: loss ")
+    assert page.locator(".gdp-fallback").count() == 0
+
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    faster = float(slider.get_attribute("aria-valuetext").removeprefix("learning rate "))
+    assert faster > 0.3
+    assert page.inner_text(".gdp-rate-value") == f"{faster:g}"
+
+    rate = preset(data, "break it")
+    with pytest.warns(DivergenceWarning):
+        expected = pg.train_playground(data, rate, 100).diverged_step
+    page.get_by_role("button", name=re.compile("^break it")).focus()
+    page.keyboard.press("Enter")
+    text = wait_for_status(page, "Diverged")
+    assert text.startswith(f"Diverged at step {expected} \u2014 learning rate {rate:g} is too")
+
+    page.get_by_role("button", name="Reset").click()
+    assert status_text(page).startswith("Ready: ")
+    assert errors == []
+
+
+@pytest.mark.browser
+def test_widget_finishes_a_run_with_gdcodes_final_loss(widget_page, data):
+    page, errors = widget_page
+    rate = preset(data, "about right")
+    page.get_by_role("button", name=re.compile("^about right")).click()
+    assert page.get_by_role("button", name="Pause").is_visible()
+    text = wait_for_status(page, "Finished")
+    final = pg.train_playground(data, rate, N_STEPS).step_loss[-1]
+    assert text == (
+        f"Finished: step {N_STEPS} of {N_STEPS}, loss {float(f'{final:.2g}'):g}, "
+        f"learning rate {rate:g}."
+    )
+    assert page.get_by_role("button", name="Train").is_visible()
+    assert errors == []
