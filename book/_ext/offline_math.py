@@ -1,0 +1,120 @@
+"""Serve MathJax from the book itself, so math renders offline and no page asks a CDN.
+
+MathJax 3 comes from npm (``package.json`` at the repository root; install it with
+``npm ci``). At build time this extension copies the parts the book uses from
+``node_modules/mathjax/es5/`` into ``<outdir>/_static/mathjax/`` and points Sphinx's
+``mathjax_path`` at the copy. Nothing is committed and nothing goes to ``book/_static``
+(Jupyter Book would add every script found there to every page).
+
+Copied: the TeX-to-HTML bundle ``tex-chtml.js``, its web fonts, the TeX extensions
+MathJax loads on demand (e.g. ``\\color``), the accessibility and menu components it
+loads when a reader turns them on, the English speech rules, and MathJax's licence.
+
+Config values:
+
+``offline_math_node_modules``
+    Where to find ``node_modules`` (default: walk up from the book's folder).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError, ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+STATIC_SUBDIR = "mathjax"
+ENTRY = "tex-chtml.js"
+# Paths relative to node_modules/mathjax/es5 (directories are copied whole).
+PARTS = (
+    ENTRY,
+    "output/chtml/fonts/woff-v2",
+    "input/tex/extensions",
+    "a11y",
+    "ui",
+    "sre/mathmaps/base.json",
+    "sre/mathmaps/en.json",
+    "sre/mathmaps/nemeth.json",
+)
+REQUIRED_MAJOR = "3"
+INSTALL_HINT = "Install it from the repository root with `npm ci` (package.json pins mathjax)."
+
+
+def find_mathjax(app: Sphinx) -> Path:
+    """The installed ``node_modules/mathjax`` folder, or raise with how to install it."""
+    configured = app.config.offline_math_node_modules
+    if configured:
+        candidates = [Path(app.confdir, configured).resolve()]
+    else:
+        start = Path(app.confdir).resolve()
+        candidates = [folder / "node_modules" for folder in (start, *start.parents)]
+    for node_modules in candidates:
+        package = node_modules / "mathjax"
+        if (package / "es5" / ENTRY).is_file():
+            version = json.loads((package / "package.json").read_text())["version"]
+            if version.split(".")[0] != REQUIRED_MAJOR:
+                raise ExtensionError(
+                    f"offline_math: found MathJax {version} in {package}, but the book "
+                    f"needs MathJax {REQUIRED_MAJOR}.x. {INSTALL_HINT}"
+                )
+            return package
+    searched = ", ".join(str(c) for c in candidates[:3])
+    raise ExtensionError(
+        f"offline_math: MathJax is not installed (looked for mathjax/es5/{ENTRY} in "
+        f"{searched}{', ...' if len(candidates) > 3 else ''}). {INSTALL_HINT}"
+    )
+
+
+def use_local_mathjax(app: Sphinx, config: Config) -> None:
+    """Point ``mathjax_path`` at the copy this extension makes."""
+    local = f"{STATIC_SUBDIR}/{ENTRY}"
+    current = config.mathjax_path or ""
+    if "://" in current or current.startswith("//"):
+        # Sphinx's default is a CDN URL; a remote MathJax is exactly what we avoid.
+        config.mathjax_path = local
+    elif current != local:
+        raise ConfigError(
+            f"offline_math: mathjax_path is {current!r}; remove it from the config (the "
+            f"extension sets it to {local!r}) or set it to exactly that."
+        )
+
+
+def copy_mathjax(app: Sphinx) -> None:
+    if app.builder.format != "html":
+        return
+    package = find_mathjax(app)
+    source = package / "es5"
+    target = Path(app.outdir, "_static", STATIC_SUBDIR)
+    if target.exists():
+        shutil.rmtree(target)  # no stale files from another MathJax version
+    for part in PARTS:
+        src = source / part
+        dst = target / part
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst)
+        elif src.is_file():
+            shutil.copyfile(src, dst)
+        else:
+            raise ExtensionError(
+                f"offline_math: {src} is missing; the MathJax package looks incomplete. "
+                f"{INSTALL_HINT}"
+            )
+    shutil.copyfile(package / "LICENSE", target / "LICENSE")
+    logger.info("offline_math: copied MathJax from %s to %s", package, target)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("sphinx.ext.mathjax")
+    app.add_config_value("offline_math_node_modules", "", "html", types=[str])
+    # After Sphinx and Jupyter Book have set their defaults.
+    app.connect("config-inited", use_local_mathjax, priority=900)
+    app.connect("builder-inited", copy_mathjax)
+    return {"version": "1.0.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,191 @@
+/*
+ * Self-check quizzes (see book/_ext/quiz/__init__.py for the HTML this works on).
+ *
+ * Each <section class="quiz"> holds a <form> with one <fieldset class="quiz-question">
+ * per question. A fieldset carries the index of the right choice in data-answer and its
+ * explanation in a <template class="quiz-explain">. "Check answers" marks every
+ * question, reveals the explanations and writes the score into the aria-live status.
+ * No network, no libraries.
+ */
+(function () {
+  "use strict";
+
+  var RIGHT_TAG = "\u2713 Right answer";
+  var WRONG_TAG = "\u2717 Your answer";
+
+  function clearQuestion(fieldset) {
+    fieldset.classList.remove("quiz-question--right", "quiz-question--wrong");
+    fieldset.querySelectorAll(".quiz-choice").forEach(function (choice) {
+      choice.classList.remove("quiz-choice--right", "quiz-choice--wrong");
+    });
+    fieldset.querySelectorAll(".quiz-tag").forEach(function (tag) {
+      tag.remove();
+    });
+    var feedback = fieldset.querySelector(".quiz-feedback");
+    feedback.replaceChildren();
+    feedback.hidden = true;
+  }
+
+  function tag(choice, text, kind) {
+    var span = document.createElement("span");
+    span.className = "quiz-tag quiz-tag--" + kind;
+    span.textContent = text;
+    choice.appendChild(span);
+  }
+
+  // Mark one question; returns true when the chosen answer is the right one.
+  function checkQuestion(fieldset) {
+    clearQuestion(fieldset);
+    var answer = Number(fieldset.dataset.answer);
+    var inputs = Array.prototype.slice.call(fieldset.querySelectorAll("input[type=radio]"));
+    var chosen = inputs.filter(function (input) { return input.checked; })[0];
+    var correct = chosen !== undefined && Number(chosen.value) === answer;
+
+    inputs.forEach(function (input) {
+      var choice = input.closest(".quiz-choice");
+      if (Number(input.value) === answer) {
+        choice.classList.add("quiz-choice--right");
+        tag(choice, RIGHT_TAG, "right");
+      } else if (input === chosen) {
+        choice.classList.add("quiz-choice--wrong");
+        tag(choice, WRONG_TAG, "wrong");
+      }
+    });
+    fieldset.classList.add(correct ? "quiz-question--right" : "quiz-question--wrong");
+
+    var feedback = fieldset.querySelector(".quiz-feedback");
+    var verdict = document.createElement("p");
+    verdict.className = "quiz-verdict";
+    var strong = document.createElement("strong");
+    strong.textContent = correct ? "Correct." : (chosen ? "Not quite." : "Not answered.");
+    verdict.appendChild(strong);
+    if (!correct) {
+      verdict.appendChild(document.createTextNode(" The right answer is marked above."));
+    }
+    var explain = document.createElement("p");
+    explain.className = "quiz-explanation";
+    var why = document.createElement("span");
+    why.className = "quiz-why";
+    why.textContent = "Why: ";
+    explain.appendChild(why);
+    var template = fieldset.querySelector("template.quiz-explain");
+    explain.appendChild(template.content.cloneNode(true));
+    feedback.append(verdict, explain);
+    feedback.hidden = false;
+    return correct;
+  }
+
+  function typesetMath(elements) {
+    var mj = window.MathJax;
+    if (mj && typeof mj.typesetPromise === "function") {
+      mj.typesetPromise(elements).catch(function (err) {
+        console.warn("quiz: MathJax could not typeset an explanation", err);
+      });
+    }
+  }
+
+  // Words for a MathJax formula, from the MathML MathJax keeps for assistive technology:
+  // "(a) over (b)" for a fraction, "x to the power 2", and the symbols themselves.
+  function mathWords(node) {
+    var kids = Array.prototype.slice.call(node.children);
+    if (kids.length === 0) return node.textContent.trim();
+    var words = kids.map(mathWords);
+    switch (node.localName) {
+      case "mfrac": return "(" + words[0] + ") over (" + words[1] + ")";
+      case "msup": return words[0] + " to the power " + words[1];
+      case "msub": return words[0] + " sub " + words[1];
+      case "msubsup": return words[0] + " sub " + words[1] + " to the power " + words[2];
+      case "msqrt": return "square root of (" + words.join(" ") + ")";
+      case "mroot": return "root " + words[1] + " of (" + words[0] + ")";
+      default: return words.join(" ");
+    }
+  }
+
+  // A choice whose label holds a formula gets an explicit accessible name: checkers (and
+  // some browsers) cannot name a radio button from MathML alone.
+  function nameMathChoices(section) {
+    section.querySelectorAll(".quiz-choice").forEach(function (choice) {
+      var label = choice.querySelector("label");
+      var input = choice.querySelector("input");
+      if (!label || !input || !label.querySelector("mjx-container")) return;
+      var parts = [];
+      label.childNodes.forEach(function (node) {
+        if (node.nodeType === Node.TEXT_NODE) {
+          parts.push(node.textContent);
+          return;
+        }
+        if (node.nodeType !== Node.ELEMENT_NODE || node.classList.contains("quiz-tag")) return;
+        var math = node.querySelectorAll("mjx-assistive-mml math");
+        if (math.length === 0) {
+          parts.push(node.textContent);
+          return;
+        }
+        math.forEach(function (m) { parts.push(mathWords(m)); });
+      });
+      var name = parts.join(" ").replace(/\s+/g, " ").trim();
+      if (name) input.setAttribute("aria-label", name);
+    });
+  }
+
+  function whenMathIsTypeset(callback) {
+    function go() {
+      var mj = window.MathJax;
+      if (mj && mj.startup && mj.startup.promise) mj.startup.promise.then(callback);
+    }
+    if (document.readyState === "complete") go();
+    else window.addEventListener("load", go);
+  }
+
+  function setUp(section) {
+    var form = section.querySelector("form.quiz-form");
+    var status = section.querySelector(".quiz-score");
+    if (!form || !status) {
+      return;
+    }
+    var questions = Array.prototype.slice.call(form.querySelectorAll(".quiz-question"));
+    form.querySelectorAll(".quiz-check, .quiz-reset").forEach(function (button) {
+      button.hidden = false;
+    });
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var right = questions.filter(checkQuestion).length;
+      var total = questions.length;
+      section.dataset.score = String(right);
+      section.dataset.total = String(total);
+      status.textContent =
+        "You scored " + right + " out of " + total + "." +
+        (right === total ? " Well done!" : " The explanations under each question say why.");
+      typesetMath(questions.map(function (q) { return q.querySelector(".quiz-feedback"); }));
+    });
+
+    // A changed answer makes that question's marks and the score out of date.
+    form.addEventListener("change", function (event) {
+      var fieldset = event.target.closest(".quiz-question");
+      if (fieldset && section.dataset.score !== undefined) {
+        clearQuestion(fieldset);
+        delete section.dataset.score;
+        status.textContent = "";
+      }
+    });
+
+    form.addEventListener("reset", function () {
+      questions.forEach(clearQuestion);
+      delete section.dataset.score;
+      delete section.dataset.total;
+      status.textContent = "";
+    });
+    whenMathIsTypeset(function () { nameMathChoices(section); });
+    section.classList.add("quiz--ready");
+  }
+
+  function init() {
+    document.querySelectorAll("section.quiz").forEach(setUp);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,127 @@
+"""Lighthouse scores of the built book, served on 127.0.0.1, in Debian's Chromium.
+
+Usage (after `make book` and `npm ci`, which installs Lighthouse from package.json)::
+
+    .venv/bin/python scripts/lighthouse.py [--site book/_build/html] [--page PATH ...]
+
+For each page (default: the home page and every chapter with math, a quiz or the
+playground) and each form factor (Lighthouse's mobile default and its desktop preset)
+it prints the four category scores: performance, accessibility, best practices, SEO.
+Full reports go to artifacts/lighthouse/ (gitignored).
+
+The local server compresses text files with gzip, as static hosts do (the Python
+server used by the tests does not). A measurement, not a test: performance in particular
+depends on the machine and its load; Lighthouse's throttling is simulated, so no network
+is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+OUT = ROOT / "artifacts" / "lighthouse"
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+    "--disable-component-update --no-first-run --disable-sync --disable-quic"
+)
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+MARKERS = ('class="math', '<section class="quiz"', 'class="gd-playground"')
+
+
+class CompressingHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site gzip-compressed where the browser accepts it, as static hosts
+    (GitHub Pages, Netlify, ...) do; Python's own server never compresses."""
+
+    COMPRESSIBLE = (".html", ".js", ".css", ".json", ".svg", ".txt", ".xml", ".map")
+
+    def do_GET(self):  # noqa: N802 (the base class's name)
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and path.is_file() and path.suffix in self.COMPRESSIBLE):
+            return super().do_GET()
+        body = gzip.compress(path.read_bytes(), 6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+def default_pages(site: Path) -> list[str]:
+    pages = []
+    for path in sorted((site / "chapters").glob("*.html")):
+        if any(marker in path.read_text(encoding="utf-8") for marker in MARKERS):
+            pages.append(path.relative_to(site).as_posix())
+    root_doc = "chapters/welcome.html"
+    return ([root_doc] if (site / root_doc).is_file() else []) + pages
+
+
+def run(url: str, form_factor: str, report: Path, chromium: str) -> dict[str, int]:
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={report}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        f"--chrome-flags={CHROME_FLAGS}",
+    ]
+    if form_factor == "desktop":
+        command.append("--preset=desktop")
+    env = dict(os.environ, CHROME_PATH=chromium)
+    subprocess.run(command, check=True, env=env, cwd=ROOT)
+    result = json.loads(report.read_text())
+    return {name: round(100 * (result["categories"][name]["score"] or 0)) for name in CATEGORIES}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--site", type=Path, default=ROOT / "book" / "_build" / "html")
+    parser.add_argument("--page", action="append", help="page path relative to the site")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args(argv)
+    site = args.site.resolve()
+    if not (site / "index.html").is_file():
+        parser.error(f"no built site in {site}: run `make book` first")
+    if not LIGHTHOUSE.exists():
+        parser.error(f"{LIGHTHOUSE} not found: run `npm ci`")
+    OUT.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(CompressingHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    header = f"{'page':40s} {'form':8s} " + " ".join(f"{c[:13]:>13s}" for c in CATEGORIES)
+    print(header)
+    try:
+        for page in args.page or default_pages(site):
+            for form_factor in ("mobile", "desktop"):
+                name = page.replace("/", "__").removesuffix(".html")
+                report = OUT / f"{name}.{form_factor}.json"
+                scores = run(base + page, form_factor, report, args.chromium)
+                row = " ".join(f"{scores[c]:13d}" for c in CATEGORIES)
+                print(f"{page:40s} {form_factor:8s} {row}", flush=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
