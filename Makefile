@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 BOOK_FLAGS ?= -W -n --keep-going
 
 .PHONY: book test venv lint unit js bench clean help
@@ -23,7 +24,12 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-book: $(STAMP)
+# MathJax (served by the site itself) and the browser-test tools come from npm.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+book: $(STAMP) $(NODE_STAMP)
 	$(BIN)/jupyter-book build book $(BOOK_FLAGS)
 
 lint: $(STAMP)
@@ -32,10 +38,10 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not book and not browser"
 
-js:
+js: $(STAMP)
 	node --test tests/js/
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	node --test tests/js/
 	$(BIN)/jupyter-book build book $(BOOK_FLAGS)

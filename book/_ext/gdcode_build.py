@@ -42,19 +42,31 @@ def gdcode_fingerprint() -> str:
             digest.update(path.read_bytes())
     for name in DATA_ENV_VARS:
         digest.update(f"{name}={os.environ.get(name, '')}".encode())
-    status = getattr(gdcode, "mnist_status", None)
-    if callable(status):  # which MNIST "auto" would pick (full cached or not)
-        digest.update(str(status()).encode())
+    from gdcode.datasets import mnist_status
+
+    digest.update(f"mnist={mnist_status()}".encode())  # full MNIST cached or not
     return digest.hexdigest()
 
 
-def invalidate_stale_cache(app: Sphinx, config: Config) -> None:
+def execution_cache_dir(app: Sphinx, config: Config) -> Path:
+    """Where myst-nb keeps jupyter-cache (its own default when the config is empty)."""
     cache_path = getattr(config, "nb_execution_cache_path", "") or ""
-    if not cache_path:
-        return
-    cache_dir = Path(app.srcdir, cache_path).resolve()
-    stamp = cache_dir.parent / (cache_dir.name + ".gdcode-fingerprint")
+    if cache_path:
+        return Path(app.srcdir, cache_path).resolve()
+    return Path(app.outdir).parent.resolve() / ".jupyter_cache"
+
+
+def invalidate_stale_cache(app: Sphinx, config: Config) -> None:
+    """Wipe the execution cache when gdcode or the data settings changed.
+
+    The fingerprint is also stored as the config value ``gdcode_fingerprint``
+    (rebuild="env"), so Sphinx re-reads every chapter when it changes; without
+    that, unchanged chapters would not even be looked at again.
+    """
     fingerprint = gdcode_fingerprint()
+    config.gdcode_fingerprint = fingerprint
+    cache_dir = execution_cache_dir(app, config)
+    stamp = cache_dir.parent / (cache_dir.name + ".gdcode-fingerprint")
     previous = stamp.read_text().strip() if stamp.exists() else None
     if previous != fingerprint:
         if cache_dir.exists():
@@ -69,6 +81,11 @@ def invalidate_stale_cache(app: Sphinx, config: Config) -> None:
 def set_kernel_environment(app: Sphinx, config: Config) -> None:
     os.environ["GDCODE_PROGRESS"] = "0"
     os.environ["PYTHONHASHSEED"] = "0"
+    # One BLAS thread: the chapters' matrices are small, extra threads only fight
+    # over the cores, and a fixed thread count keeps floating-point sums identical
+    # from one build machine to the next.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 
@@ -81,6 +98,7 @@ def apply_repository_url(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("gdcode_fingerprint", "", "env")
     app.connect("config-inited", set_kernel_environment, priority=100)
     app.connect("config-inited", invalidate_stale_cache, priority=900)
     app.connect("config-inited", apply_repository_url, priority=900)
