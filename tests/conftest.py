@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
+from browser_site import CHROMIUM_FLAGS, missing
 
 
 @pytest.fixture
@@ -18,3 +22,29 @@ def no_progress_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.delenv("GDCODE_PROGRESS", raising=False)
     monkeypatch.delenv("CI", raising=False)
     return monkeypatch
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session, driven by playwright.
+
+    Shared by every browser test (playwright's sync API cannot run two instances at
+    once). Skipped locally when Chromium or playwright is missing; fails under CI.
+    """
+    executable = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    if not executable.is_file():
+        missing(
+            f"Chromium not found at {executable}: install Debian's package "
+            "(apt-get install -y chromium) or set CHROMIUM_PATH"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the playwright package is not installed (pip install -r requirements-dev.txt)")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()

@@ -292,3 +292,38 @@ def test_a_diverged_network_predicts_quietly():
     assert np.all(np.isnan(model.forward(X)))  # no overflow warning escapes (they are errors)
     assert model.predict(X).shape == (2,)
     assert np.isnan(model.loss(X, [0, 1]))
+
+
+@pytest.mark.parametrize(("n", "capacity"), [(10, 3), (12, 4), (7, 7), (5, 8)])
+def test_chunked_batches_give_the_same_loss_and_gradients(n, capacity, rng):
+    from gdcode.network import _Workspace
+
+    model = MLP((4, 6, 3), activation="tanh", rng=0)
+    X, y = make_batch(rng, n=n)
+    whole = model._new_grads()
+    loss = model._loss_and_gradients(X, y, _Workspace(model, n), whole)
+    chunked = model._new_grads()
+    chunk_loss = model._batch_loss_and_gradients(X, y, _Workspace(model, capacity), chunked)
+    assert chunk_loss == pytest.approx(loss, rel=1e-12)
+    for a, b in zip(whole, chunked, strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-15)
+
+
+def test_a_big_full_batch_is_chunked_but_exact(rng):
+    from gdcode.network import CHUNK_ROWS
+
+    n = CHUNK_ROWS + 808  # two chunks of 4500 rows
+    X, y = rng.normal(size=(n, 4)), rng.integers(0, 3, size=n)
+    model = MLP((4, 5, 3), rng=0)
+    loss, grads = model.loss_and_gradients(X, y)
+    assert loss == pytest.approx(model.loss(X, y), rel=1e-12)
+    # the same gradient from the plain formulas: dZ_L = (P - Y)/n, back through one layer
+    W1, b1, W2, b2 = model.params
+    Z1 = X @ W1 + b1
+    A1 = np.maximum(Z1, 0)
+    P = model.forward(X)
+    dZ2 = (P - np.eye(3)[y]) / n
+    dZ1 = (dZ2 @ W2.T) * (Z1 > 0)
+    for analytic, plain in zip(grads, [X.T @ dZ1, dZ1.sum(0), A1.T @ dZ2, dZ2.sum(0)],
+                               strict=True):
+        np.testing.assert_allclose(analytic, plain, rtol=1e-9, atol=1e-14)

@@ -341,19 +341,9 @@ def test_bad_option_fails_the_build_with_the_value(tmp_path):
 
 # ------------------------------------------------------------------ the widget, in a browser
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]
-
-
 @pytest.fixture(scope="module")
-def browser_and_url(built_site):
-    """Headless Chromium, and the built test page served on 127.0.0.1."""
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (Debian package 'chromium')")
-    playwright_api = pytest.importorskip("playwright.sync_api")
+def browser_and_url(built_site, browser):
+    """The shared headless Chromium, and the built test page served on 127.0.0.1."""
 
     class QuietHandler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
@@ -365,10 +355,7 @@ def browser_and_url(built_site):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser, f"http://127.0.0.1:{server.server_address[1]}/chapters/lr.html"
-            browser.close()
+        yield browser, f"http://127.0.0.1:{server.server_address[1]}/chapters/lr.html"
     finally:
         server.shutdown()
         server.server_close()

@@ -206,7 +206,7 @@ def test_float32_model_stays_float32_and_x_is_cast_once(monkeypatch):
     X, y = mnist_like(100, dtype=np.float64)
     model = MLP((784, 16, 10), rng=0, dtype=np.float32)
     checks, batch_dtypes = [], set()
-    original_check, original_step = model._check_X, model._loss_and_gradients
+    original_check, original_step = model._check_X, model._batch_loss_and_gradients
 
     def counting_check(X, name="X"):
         checks.append(name)
@@ -217,7 +217,7 @@ def test_float32_model_stays_float32_and_x_is_cast_once(monkeypatch):
         return original_step(Xb, yb, ws, grads)
 
     monkeypatch.setattr(model, "_check_X", counting_check)
-    monkeypatch.setattr(model, "_loss_and_gradients", recording_step)
+    monkeypatch.setattr(model, "_batch_loss_and_gradients", recording_step)
     fit(model, X, y, batch_size=10, epochs=2, validation_data=(X[:20], y[:20]), progress=False)
     assert checks == ["X", "validation_data[0]"]  # once each, not once per step
     assert batch_dtypes == {np.dtype(np.float32)}

@@ -28,7 +28,6 @@ import pytest
 from browser_site import (
     AXE_JS,
     BOOK,
-    CHROMIUM_FLAGS,
     ROOT,
     SCREENSHOTS,
     built_pages,
@@ -81,27 +80,6 @@ def base_url(site_dir):
 
 # ---------------------------------------------------------------------------------------
 # The browser
-
-
-@pytest.fixture(scope="session")
-def browser():
-    executable = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-    if not executable.is_file():
-        missing(
-            f"Chromium not found at {executable}: install Debian's package "
-            "(apt-get install -y chromium) or set CHROMIUM_PATH"
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("the playwright package is not installed (pip install -r requirements-dev.txt)")
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
 
 
 @dataclass
