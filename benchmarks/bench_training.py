@@ -34,6 +34,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import sys
 import time
@@ -42,7 +44,7 @@ import tracemalloc
 import numpy as np
 
 import gdcode
-from gdcode.network import _Workspace
+from gdcode.network import CHUNK_ROWS, _Workspace
 
 LAYER_SIZES = (784, 128, 64, 10)
 LEARNING_RATE = 0.01
@@ -138,9 +140,9 @@ def peak_step_memory(X: np.ndarray, y: np.ndarray) -> tuple[int, int]:
     optimizer = gdcode.GradientDescent(LEARNING_RATE)
     tracemalloc.start()
     try:
-        workspace = _Workspace(model, len(X))
+        workspace = _Workspace(model, min(len(X), CHUNK_ROWS))
         grads = model._new_grads()
-        model._loss_and_gradients(X, y_checked, workspace, grads)
+        model._batch_loss_and_gradients(X, y_checked, workspace, grads)
         optimizer.step(model.params, grads)
         step_peak = tracemalloc.get_traced_memory()[1]
         del workspace, grads
@@ -151,6 +153,37 @@ def peak_step_memory(X: np.ndarray, y: np.ndarray) -> tuple[int, int]:
     finally:
         tracemalloc.stop()
     return step_peak, fit_peak
+
+
+# ---------------------------------------------------------------------------
+# how busy the machine was
+# ---------------------------------------------------------------------------
+
+
+def cpu_counters() -> tuple[float, float, float] | None:
+    """(busy seconds of all CPUs, all seconds of all CPUs, CPU seconds of this process).
+
+    Read from /proc/stat (Linux only; None elsewhere). Comparing two readings
+    tells how much of the machine other programs used meanwhile, which is what
+    makes timings on a shared machine go up and down.
+    """
+    try:
+        with open("/proc/stat") as stat:
+            fields = [float(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks, usage.ru_utime + usage.ru_stime
+
+
+def others_share(before, after) -> float | None:
+    """Fraction of all CPU time that other processes used between two readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    others = (after[0] - before[0]) - (after[2] - before[2])
+    return max(others, 0.0) / (after[1] - before[1])
 
 
 # ---------------------------------------------------------------------------
@@ -202,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         run(X[:256], y[:256], 32)
 
     times: dict[tuple[str, int], list[float]] = {}
+    counters_before = cpu_counters()
     for repeat in range(repeats):
         for batch_size in batch_sizes:
             names = list(runners)
@@ -211,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = runners[name](X, y, batch_size)
                 times.setdefault((name, batch_size), []).append(seconds)
 
+    share = others_share(counters_before, cpu_counters())
     # samples/s: best run of each library. The ratio compares the two runs of
     # the same repeat, which ran back to back and so saw the same machine load;
     # its median over the repeats is the headline number, with the range beside it.
@@ -229,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
             row += (f"  {n_samples / min(th_times):>15,.0f}  {statistics.median(paired):>11.2f}x"
                     f"  {spread:>18}  {min(th_times) / min(gd_times):>8.2f}x")
         print(row)
+    if share is not None:
+        print(f"(other programs used {share:.0%} of the machine's CPU time during these runs;"
+              " on a busy machine the ratios scatter)")
     print()
 
     step_peak, fit_peak = peak_step_memory(X, y)

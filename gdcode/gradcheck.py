@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import as_rng, check_positive_int, check_real
-from .network import MLP, _Workspace
+from .network import CHUNK_ROWS, MLP, _Workspace
 
 __all__ = ["GradCheckResult", "gradient_check", "numerical_gradients"]
 
@@ -165,9 +165,9 @@ def gradient_check(
     rng = as_rng(rng)
 
     grads = model64._new_grads()
-    workspace = _Workspace(model64, len(X))
+    workspace = _Workspace(model64, min(len(X), CHUNK_ROWS))
     with np.errstate(over="ignore", invalid="ignore"):
-        model64._loss_and_gradients(X, y, workspace, grads)
+        model64._batch_loss_and_gradients(X, y, workspace, grads)
         chosen = [_entries(p, max_per_param, rng) for p in model64.params]
         numeric = _numerical(model64, X, y, eps, chosen)
 

@@ -316,11 +316,12 @@ def _softmax_cross_entropy(Z: np.ndarray, y: np.ndarray, out: np.ndarray | None 
     else:
         S_true = np.einsum("ij,ij->i", S, y)  # sum_j Y_ij S_ij
     E = np.exp(S, out=S)  # E = exp(S); S is no longer needed
-    row_sums = E.sum(axis=1)
+    row_sums = E.sum(axis=1, keepdims=True)  # shape (n, 1)
     # -log P_{i,y_i} = log(sum_j exp(S_ij)) - S_{i,y_i}   (log-sum-exp)
     loss = float(np.log(row_sums).sum() - S_true.sum()) / n
     # dZ = (P - Y) / n  with  P = E / row_sums
-    dZ = np.divide(E, (row_sums * n)[:, None], out=E)
+    row_sums *= n
+    dZ = np.divide(E, row_sums, out=E)
     if y.ndim == 1:
         dZ[rows, y] -= 1.0 / n
     else:

@@ -43,25 +43,47 @@ __all__ = ["MLP"]
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-class _Workspace:
-    """Arrays that one forward + backward pass on ``n`` samples writes into.
+#: Batches with more rows than this are worked through in chunks (see
+#: :meth:`MLP._batch_loss_and_gradients`); evaluation uses the same chunks.
+CHUNK_ROWS = 8192
 
-    The training loop makes one workspace per batch size and reuses it at
-    every step, so a step allocates (almost) no new memory.
+
+class _Workspace:
+    """Arrays that forward + backward passes on up to ``capacity`` samples write into.
+
+    The training loop makes one workspace and reuses it at every step, so a
+    step allocates (almost) no new memory. ``rows(m)`` gives the same arrays
+    cut to their first ``m`` rows, for a smaller (e.g. the last) batch.
     """
 
-    def __init__(self, model: MLP, n: int):
+    def __init__(self, model: MLP, capacity: int):
         hidden = model.layer_sizes[1:-1]
         n_out = model.layer_sizes[-1]
-        dtype = model.dtype
+        dtype, n = model.dtype, capacity
         # ReLU's derivative is 0 or 1: a boolean array holds it exactly, in a
         # quarter of the memory, and NumPy multiplies by it faster
         grad_dtype = bool if model.activation == "relu" else dtype
+        self.capacity = capacity
         self.A = [np.empty((n, m), dtype) for m in hidden]  # Z_l, then A_l = f(Z_l) in place
         self.f_grad = [np.empty((n, m), grad_dtype) for m in hidden]  # f'(Z_l)
         self.Z_out = np.empty((n, n_out), dtype)  # Z_L, the logits
         self.dZ = [np.empty((n, m), dtype) for m in (*hidden, n_out)]  # dA_l, then dZ_l
         self.ones = np.ones(n, dtype)  # for db_l = 1^T dZ_l, the sum over the batch
+        self.chunk_grads: list[np.ndarray] | None = None  # for batches above capacity
+
+    def rows(self, m: int) -> _Workspace:
+        """The workspace for ``m <= capacity`` samples (views of the first m rows)."""
+        if m == self.capacity:
+            return self
+        view = object.__new__(_Workspace)
+        view.capacity = m
+        view.A = [a[:m] for a in self.A]
+        view.f_grad = [g[:m] for g in self.f_grad]
+        view.Z_out = self.Z_out[:m]
+        view.dZ = [d[:m] for d in self.dZ]
+        view.ones = self.ones[:m]
+        view.chunk_grads = None
+        return view
 
 
 class MLP:
@@ -317,33 +339,34 @@ class MLP:
 
     # ---------------------------------------------------------------- training
 
-    def _loss_and_gradients(
-        self, X: np.ndarray, y: np.ndarray, ws: _Workspace, grads: list[np.ndarray]
-    ) -> float:
-        """One forward and backward pass on checked inputs; fills ``grads`` in place.
+    def _forward(self, X: np.ndarray, ws: _Workspace, for_backward: bool = True) -> np.ndarray:
+        """Forward pass into the workspace arrays; returns the logits ``Z_L`` (checked ``X``).
 
-        ``ws`` holds the buffers for ``len(X)`` samples; ``grads`` is a list of
-        arrays shaped like :attr:`params`. Returns the loss.
+        With ``for_backward`` it also keeps :math:`f'(Z_l)` of every hidden layer.
         """
         W, b = self.weights, self.biases
         L = self.n_layers
-
-        # forward: Z_l = A_{l-1} W_l + b_l and A_l = f(Z_l), starting from A_0 = X;
-        # keep A_l and f'(Z_l) for the backward pass (``i`` indexes layer l = i + 1)
+        # Z_l = A_{l-1} W_l + b_l and A_l = f(Z_l), starting from A_0 = X;
+        # ``i`` is the list index of layer l = i + 1
         A = X
         for i in range(L - 1):
             Z = np.matmul(A, W[i], out=ws.A[i])
             Z += b[i]
-            self._f_grad(Z, out=ws.f_grad[i])  # f'(Z_l)
+            if for_backward:
+                self._f_grad(Z, out=ws.f_grad[i])  # f'(Z_l), kept for the backward pass
             A = self._f(Z, out=Z)  # A_l = f(Z_l), overwriting Z_l
         Z = np.matmul(A, W[L - 1], out=ws.Z_out)
         Z += b[L - 1]
+        return Z
 
-        # output activation and loss, fused: gives dZ_L = dL/dZ_L directly
-        loss, dZ = self._loss_fn(Z, y, out=ws.dZ[L - 1])
+    def _backward(self, X: np.ndarray, dZ: np.ndarray, ws: _Workspace,
+                  grads: list[np.ndarray]) -> None:
+        """Backpropagate ``dZ = dL/dZ_L`` through the layers, filling ``grads`` in place.
 
-        # backward: the same layers in reverse order
-        for i in reversed(range(L)):
+        Uses the ``A_l`` and ``f'(Z_l)`` that :meth:`_forward` left in ``ws``.
+        """
+        W = self.weights
+        for i in reversed(range(self.n_layers)):  # the forward layers in reverse order
             A_prev = X if i == 0 else ws.A[i - 1]
             np.matmul(A_prev.T, dZ, out=grads[2 * i])  # dW_l = A_{l-1}^T dZ_l
             # db_l = sum over the batch of dZ_l, written as the product 1^T dZ_l,
@@ -352,6 +375,57 @@ class MLP:
             if i > 0:
                 dA = np.matmul(dZ, W[i].T, out=ws.dZ[i - 1])  # dA_{l-1} = dZ_l W_l^T
                 dZ = np.multiply(dA, ws.f_grad[i - 1], out=dA)  # dZ_{l-1} = dA_{l-1} * f'(Z_{l-1})
+
+    def _loss_and_gradients(
+        self, X: np.ndarray, y: np.ndarray, ws: _Workspace, grads: list[np.ndarray]
+    ) -> float:
+        """One forward and backward pass on checked inputs; fills ``grads`` in place.
+
+        ``ws`` holds the buffers for ``len(X)`` samples; ``grads`` is a list of
+        arrays shaped like :attr:`params`. Returns the loss.
+        """
+        Z = self._forward(X, ws)
+        # output activation and loss, fused: gives dZ_L = dL/dZ_L directly
+        loss, dZ = self._loss_fn(Z, y, out=ws.dZ[-1])
+        self._backward(X, dZ, ws, grads)
+        return loss
+
+    def _batch_loss_and_gradients(
+        self, X: np.ndarray, y: np.ndarray, ws: _Workspace, grads: list[np.ndarray]
+    ) -> float:
+        """:meth:`_loss_and_gradients` for a batch of any size (checked inputs).
+
+        A batch larger than the workspace (e.g. all 60000 MNIST images in
+        full-batch gradient descent) is worked through in chunks. This gives
+        the same result because the loss is an average: with chunks :math:`c`
+        of :math:`n_c` samples,
+
+        .. math:: L = \\frac1n \\sum_i \\ell_i = \\sum_c \\frac{n_c}{n} L_c,
+                  \\qquad \\nabla L = \\sum_c \\frac{n_c}{n} \\nabla L_c,
+
+        and it needs a few megabytes of scratch memory instead of a hundred.
+        """
+        n = X.shape[0]
+        if n <= ws.capacity:
+            return self._loss_and_gradients(X, y, ws.rows(n), grads)
+        if ws.chunk_grads is None:
+            ws.chunk_grads = self._new_grads()
+        n_chunks = math.ceil(n / ws.capacity)
+        size = math.ceil(n / n_chunks)  # equal chunks: 60000 rows -> 8 chunks of 7500
+        loss = 0.0
+        for start in range(0, n, size):
+            stop = min(start + size, n)
+            weight = (stop - start) / n  # n_c / n
+            chunk_loss = self._loss_and_gradients(
+                X[start:stop], y[start:stop], ws.rows(stop - start), ws.chunk_grads
+            )
+            loss += weight * chunk_loss
+            for g, g_chunk in zip(grads, ws.chunk_grads, strict=True):
+                g_chunk *= weight
+                if start == 0:
+                    g[...] = g_chunk
+                else:
+                    g += g_chunk
         return loss
 
     def _new_grads(self) -> list[np.ndarray]:
@@ -388,9 +462,9 @@ class MLP:
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
         grads = self._new_grads()
-        workspace = _Workspace(self, len(X))
+        workspace = _Workspace(self, min(len(X), CHUNK_ROWS))
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = self._loss_and_gradients(X, y, workspace, grads)
+            loss = self._batch_loss_and_gradients(X, y, workspace, grads)
         return loss, grads
 
     # -------------------------------------------------------------- evaluation
@@ -403,23 +477,26 @@ class MLP:
         return int(np.count_nonzero((Z[:, 0] > 0) == (y[:, 0] == 1)))
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray, with_loss: bool = True,
-                  chunk_size: int = 8192):
+                  ws: _Workspace | None = None):
         """Average loss and accuracy on checked ``(X, y)``, without gradients.
 
-        The rows are processed ``chunk_size`` at a time, so evaluating on all
-        60000 MNIST images needs only a few megabytes of scratch memory.
+        The rows are processed in chunks of at most :data:`CHUNK_ROWS`, in the
+        arrays of ``ws`` (a new workspace if none is given), so evaluating on
+        all 60000 MNIST images needs only a few megabytes of scratch memory.
         Accuracy is NaN for ``loss="mse"``; the loss is NaN if not ``with_loss``.
         """
         n = X.shape[0]
+        if ws is None:
+            ws = _Workspace(self, min(n, CHUNK_ROWS))
         loss_sum, correct = 0.0, 0
         with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, n, chunk_size):
-                Z = self._logits(X[start : start + chunk_size])
-                y_chunk = y[start : start + chunk_size]
+            for start in range(0, n, ws.capacity):
+                stop = min(start + ws.capacity, n)
+                Z = self._forward(X[start:stop], ws.rows(stop - start), for_backward=False)
                 if with_loss:
-                    loss_sum += self._loss_fn(Z, y_chunk)[0] * Z.shape[0]
+                    loss_sum += self._loss_fn(Z, y[start:stop])[0] * (stop - start)
                 if self.loss_name != "mse":
-                    correct += self._n_correct(Z, y_chunk)
+                    correct += self._n_correct(Z, y[start:stop])
         accuracy = math.nan if self.loss_name == "mse" else correct / n
         return (loss_sum / n if with_loss else math.nan), accuracy
 

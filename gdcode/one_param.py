@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_array, check_learning_rate, check_positive_int, check_real
+from .training import DivergenceWarning
 
 __all__ = ["Trajectory", "gradient", "gradient_descent", "loss", "numerical_gradient"]
 
@@ -196,8 +197,6 @@ def gradient_descent(x, y, w0: float, learning_rate, n_steps: int) -> Trajectory
     >>> path.w  # w1 = 0 - 0.1 * (-10) = 1;  w2 = 1 - 0.1 * (-5) = 1.5
     array([0. , 1. , 1.5])
     """
-    from .training import DivergenceWarning  # a warning class shared with fit()
-
     x, y = _check_data(x, y)
     w = check_real("w0", w0)
     learning_rate = check_learning_rate(learning_rate)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ._validation import check_array, check_positive_int, check_real
 from .optimizers import Optimizer, get_optimizer
+from .training import DivergenceWarning
 
 __all__ = ["Quadratic", "Rosenbrock", "Surface", "optimize_2d"]
 
@@ -198,8 +199,6 @@ def optimize_2d(
            [0.9 , 0.  ],
            [0.81, 0.  ]])
     """
-    from .training import DivergenceWarning
-
     if not isinstance(surface, Surface):
         raise TypeError(f"surface must be a gdcode Surface, got {type(surface).__name__}")
     p = check_array("start", start, ndim=1).astype(np.float64)

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ._validation import as_rng, check_positive_int, check_real
-from .network import MLP, _Workspace
+from .network import CHUNK_ROWS, MLP, _Workspace
 from .optimizers import Optimizer, get_optimizer
 
 __all__ = ["DivergenceWarning", "History", "fit"]
@@ -313,16 +313,16 @@ def fit(
     # ---- buffers reused by every step ----
     params = model.params
     grads = model._new_grads()
-    buffers: dict[int, tuple[_Workspace, np.ndarray | None, np.ndarray | None]] = {}
+    workspace = _Workspace(model, min(batch_size, CHUNK_ROWS))
+    # evaluation goes through the data in big chunks: reuse the training arrays if
+    # they are big enough, else make a second workspace for it
+    eval_rows = min(max(n, len(validation[0]) if validation else 0), CHUNK_ROWS)
+    eval_workspace = (workspace if workspace.capacity >= eval_rows
+                      else _Workspace(model, eval_rows))
     copy_batches = shuffle and not full_batch  # else batches are slices of X, not copies
-
-    def buffers_for(m: int):
-        """Workspace and batch arrays for a batch of m samples (made once per size)."""
-        if m not in buffers:
-            Xb = np.empty((m, X.shape[1]), dtype=X.dtype) if copy_batches else None
-            yb = np.empty((m, *y.shape[1:]), dtype=y.dtype) if copy_batches else None
-            buffers[m] = (_Workspace(model, m), Xb, yb)
-        return buffers[m]
+    if copy_batches:  # X[batch] and y[batch] are copied into these at every step
+        X_batch = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        y_batch = np.empty((batch_size, *y.shape[1:]), dtype=y.dtype)
 
     step_losses: list[float] = []
     step_rates: list[float] = []
@@ -340,16 +340,16 @@ def fit(
             loss_sum, loss_count = 0.0, 0
             for start in range(0, n, batch_size):
                 stop = min(start + batch_size, n)
-                ws, Xb, yb = buffers_for(stop - start)
                 if order is None:
                     Xb, yb = X[start:stop], y[start:stop]  # views, no copy
                 else:
                     batch = order[start:stop]  # this batch's sample indices
+                    Xb, yb = X_batch[: stop - start], y_batch[: stop - start]
                     X.take(batch, axis=0, out=Xb)  # Xb = X[batch], into a reused array
                     y.take(batch, axis=0, out=yb)
 
                 eta = opt.current_learning_rate()
-                loss = model._loss_and_gradients(Xb, yb, ws, grads)
+                loss = model._batch_loss_and_gradients(Xb, yb, workspace, grads)
                 step += 1
                 if record_steps:
                     step_losses.append(loss)
@@ -368,9 +368,14 @@ def fit(
 
             # ---- end of epoch: evaluate on the whole training (and validation) set ----
             epoch_losses.append(loss_sum / loss_count if loss_count else math.nan)
-            train_accuracies.append(model._evaluate(X, y, with_loss=False)[1])
+            if model.loss_name == "mse":  # accuracy means nothing for regression
+                train_accuracies.append(math.nan)
+            else:
+                train_accuracies.append(
+                    model._evaluate(X, y, with_loss=False, ws=eval_workspace)[1]
+                )
             if validation is not None:
-                val_loss, val_accuracy = model._evaluate(*validation)
+                val_loss, val_accuracy = model._evaluate(*validation, ws=eval_workspace)
                 val_losses.append(val_loss)
                 val_accuracies.append(val_accuracy)
             if bar is not None:
