@@ -31,6 +31,10 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lighthouse import (
+    default_pages,  # the same pages: welcome + those with math, quizzes or the playground
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = [
     "--headless",
@@ -61,16 +65,6 @@ def serve(site: Path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
-
-
-def default_pages(site: Path) -> list[str]:
-    markers = ('class="math', '<section class="quiz"', 'class="gd-playground"')
-    pages = []
-    for path in sorted((site / "chapters").glob("*.html")):
-        html = path.read_text(encoding="utf-8")
-        if any(marker in html for marker in markers):
-            pages.append(path.relative_to(site).as_posix())
-    return pages
 
 
 def page_weight(browser, base: str, site: Path, page_path: str) -> dict:
