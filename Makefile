@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
+	$(BIN)/python -m pytest -q --doctest-modules gdcode
 	$(BIN)/python -m pytest -m "not book and not browser and not slow"
 
 js: $(STAMP)
@@ -45,6 +46,7 @@ test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	node --test tests/js/
 	$(BIN)/jupyter-book build book $(BOOK_FLAGS)
+	$(BIN)/python -m pytest -q --doctest-modules gdcode
 	$(BIN)/python -m pytest --cov=gdcode --cov-report=term
 
 bench: $(STAMP)
