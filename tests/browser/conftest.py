@@ -123,9 +123,15 @@ def new_visit(browser, url: str, **context_options) -> tuple[object, Visit]:
         "response",
         lambda r: r.status >= 400 and visit.http_errors.append(f"{r.status} {r.url}"),
     )
-    page.goto(url, wait_until="load")
-    if page.locator('meta[http-equiv="refresh" i]').count():
-        # index.html only redirects to the first chapter: check where it lands.
+    response = page.goto(url, wait_until="load")
+    # index.html only redirects to the first chapter (a meta refresh): wait until it
+    # has landed there. Decided from the document as served, not from the live page,
+    # which may already be navigating away.
+    try:
+        served = response.text() if response is not None else ""
+    except Exception:  # the body can be gone once the page has navigated on
+        served = ""
+    if page.url != url or re.search(r'http-equiv="refresh"', served, re.I):
         page.wait_for_url(lambda new: new != url)
         page.wait_for_load_state("load")
     if context_options.get("java_script_enabled", True):
