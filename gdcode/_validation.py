@@ -316,3 +316,19 @@ def check_labels(name: str, y: object, n_classes: int) -> np.ndarray:
             f"(expected {n_classes} classes)"
         )
     return labels
+
+
+def check_interval(name: str, value) -> tuple[float, float]:
+    """Return ``value`` as a finite pair ``(low, high)`` with ``low < high``.
+
+    Raises ``TypeError`` if it is not a pair of numbers and ``ValueError`` if it is
+    not finite or not increasing; both messages name ``name`` and echo the value.
+    """
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a pair of numbers (low, high), got {value!r}") from exc
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"{name} must be finite with low < high, got {value!r}")
+    return low, high
+

@@ -48,6 +48,7 @@ from gdcode._validation import (
     as_rng,
     check_choice,
     check_in_range,
+    check_interval,
     check_positive_int,
     check_real,
 )
@@ -572,7 +573,7 @@ def make_line(
     n_samples = check_positive_int("n_samples", n_samples)
     slope = check_real("slope", slope)
     noise = check_in_range("noise", noise, 0.0, np.inf)
-    low, high = _check_interval("x_range", x_range)
+    low, high = check_interval("x_range", x_range)
     rng = as_rng(rng)
     x = rng.uniform(low, high, size=n_samples)
     y = slope * x + noise * rng.standard_normal(n_samples)
@@ -632,13 +633,3 @@ def make_blobs(
     X = C[y] + std * rng.standard_normal((n_samples, 2))
     order = rng.permutation(n_samples)
     return X[order], y[order]
-
-
-def _check_interval(name: str, value) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a pair of numbers (low, high), got {value!r}") from exc
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(f"{name} must be finite with low < high, got {value!r}")
-    return low, high

@@ -28,7 +28,7 @@ import matplotlib.axes
 import matplotlib.figure
 import numpy as np
 
-from gdcode._validation import check_array, check_choice, check_positive_int
+from gdcode._validation import check_array, check_choice, check_interval, check_positive_int
 
 __all__ = [
     "plot_comparison",
@@ -279,7 +279,7 @@ def plot_descent_1d(
         low, high = float(w[keep].min()), float(w[keep].max())
         margin = 0.15 * (high - low) if high > low else 1.0
         w_range = (low - margin, high + margin)
-    low, high = _check_range("w_range", w_range)
+    low, high = check_interval("w_range", w_range)
     ax = _check_ax(ax) or _new_axes()
 
     grid = np.linspace(low, high, 400)
@@ -394,8 +394,8 @@ def plot_descent_2d(
     if not points:
         raise ValueError("paths have no finite points to draw")
     cloud = np.vstack(points)
-    xlim = _check_range("xlim", xlim) if xlim is not None else _padded(cloud[:, 0])
-    ylim = _check_range("ylim", ylim) if ylim is not None else _padded(cloud[:, 1])
+    xlim = check_interval("xlim", xlim) if xlim is not None else _padded(cloud[:, 0])
+    ylim = check_interval("ylim", ylim) if ylim is not None else _padded(cloud[:, 1])
     ax = _check_ax(ax) or _new_axes()
 
     xs = np.linspace(*xlim, 200)
@@ -427,16 +427,6 @@ def _padded(values: np.ndarray, fraction: float = 0.1) -> tuple[float, float]:
     low, high = float(values.min()), float(values.max())
     margin = fraction * (high - low) if high > low else 1.0
     return low - margin, high + margin
-
-
-def _check_range(name: str, value: Any) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a pair of numbers (low, high), got {value!r}") from exc
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(f"{name} must be finite with low < high, got {value!r}")
-    return low, high
 
 
 # --------------------------------------------------------------------------- comparisons

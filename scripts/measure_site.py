@@ -36,16 +36,9 @@ from lighthouse import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
+sys.path.insert(0, str(ROOT / "tests"))
+from browser_site import CHROMIUM_FLAGS as FLAGS  # noqa: E402 (one list for tests and scripts)
+
 KINDS = {
     "document": "html",
     "script": "scripts",

@@ -92,9 +92,8 @@ def set_kernel_environment(app: Sphinx, config: Config) -> None:
 def apply_repository_url(app: Sphinx, config: Config) -> None:
     url = os.environ.get("BOOK_REPOSITORY_URL", "").strip()
     if url:
+        # sphinx-book-theme builds the repository and Binder links from this one option
         config.html_theme_options["repository_url"] = url
-        ctx = dict(config.html_context or {})
-        config.html_context = ctx
 
 
 def setup(app: Sphinx) -> dict:
