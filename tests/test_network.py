@@ -295,15 +295,20 @@ def test_a_diverged_network_predicts_quietly():
 
 
 @pytest.mark.parametrize(("n", "capacity"), [(10, 3), (12, 4), (7, 7), (5, 8)])
-def test_chunked_batches_give_the_same_loss_and_gradients(n, capacity, rng):
-    from gdcode.network import _Workspace
+def test_chunked_batches_give_the_same_loss_and_gradients(n, capacity, rng, monkeypatch):
+    from gdcode import network
 
     model = MLP((4, 6, 3), activation="tanh", rng=0)
     X, y = make_batch(rng, n=n)
-    whole = model._new_grads()
-    loss = model._loss_and_gradients(X, y, _Workspace(model, n), whole)
-    chunked = model._new_grads()
-    chunk_loss = model._batch_loss_and_gradients(X, y, _Workspace(model, capacity), chunked)
+    loss, whole = model._loss_and_gradients(X, y)  # one forward and backward pass
+    monkeypatch.setattr(network, "CHUNK_ROWS", capacity)
+    chunks = network._chunks(n)
+    assert chunks[0][0] == 0 and chunks[-1][1] == n
+    starts, stops = [start for start, _ in chunks], [stop for _, stop in chunks]
+    assert stops[:-1] == starts[1:]  # each chunk starts where the last one stopped
+    assert max(stop - start for start, stop in chunks) <= capacity
+    assert len(chunks) == -(-n // capacity)  # as few chunks as the limit allows
+    chunk_loss, chunked = model._batch_loss_and_gradients(X, y)
     assert chunk_loss == pytest.approx(loss, rel=1e-12)
     for a, b in zip(whole, chunked, strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-15)
