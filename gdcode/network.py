@@ -14,7 +14,7 @@ book           code                                    shape
 =============  ======================================  ==================
 
 Python lists start at 0, so layer :math:`l` of the book is ``weights[l - 1]``;
-the loops :meth:`MLP._forward` and :meth:`MLP._backward` instead use dicts
+the loops ``MLP._forward`` and ``MLP._backward`` instead use dicts
 keyed by the book's layer numbers, so that they read like the equations. The
 forward pass keeps every :math:`Z_l` and :math:`A_l`; the loss of the output
 layer is fused with its activation (softmax, sigmoid or identity) and gives
@@ -265,37 +265,37 @@ class MLP:
         """Forward pass on a batch ``X``, keeping what the backward pass needs.
 
         Returns ``(Z, A)``, two dicts keyed by the book's layer numbers:
-        ``Z[l]`` is :math:`Z_l` for :math:`l = 1, \\dots, D` (``Z[D]`` are the
-        logits) and ``A[l]`` is :math:`A_l` for :math:`l = 0, \\dots, D - 1`.
+        ``Z[l]`` is Z_l for l = 1, ..., D (``Z[D]`` are the logits) and
+        ``A[l]`` is A_l for l = 0, ..., D - 1 (``A[0]`` is ``X``).
         """
         D = self.n_layers
         W = dict(enumerate(self.weights, start=1))  # W[l] is W_l
-        b = dict(enumerate(self.biases, start=1))  # b[l] is b_l
-        Z, A = {}, {0: X}  # A_0 = X
+        b = dict(enumerate(self.biases, start=1))   # b[l] is b_l
+        Z, A = {}, {0: X}                           # A_0 = X
         for l in range(1, D + 1):
-            Z[l] = A[l - 1] @ W[l] + b[l]  # Z_l = A_{l-1} W_l + b_l
+            Z[l] = A[l - 1] @ W[l] + b[l]           # Z_l = A_{l-1} W_l + b_l
             if l < D:
-                A[l] = self._f(Z[l])  # A_l = f(Z_l)
+                A[l] = self._f(Z[l])                # A_l = f(Z_l)
         return Z, A
 
     def _backward(self, Z: dict, A: dict, dZ: np.ndarray) -> list[np.ndarray]:
-        """Backward pass: from ``dZ`` :math:`= dZ_D` to ``[dW_1, db_1, ..., dW_D, db_D]``.
+        """Backward pass: from ``dZ`` = dZ_D to the gradients [dW_1, db_1, ..., dW_D, db_D].
 
         ``Z`` and ``A`` are what :meth:`_forward` returned for the same batch.
         """
         D = self.n_layers
         W = dict(enumerate(self.weights, start=1))  # W[l] is W_l
         dW, db = {}, {}
-        for l in range(D, 0, -1):  # l = D, D - 1, ..., 1
-            dW[l] = A[l - 1].T @ dZ  # dW_l = A_{l-1}^T dZ_l
-            db[l] = dZ.sum(axis=0)  # db_l = column sums of dZ_l
+        for l in range(D, 0, -1):                   # l = D, D - 1, ..., 1
+            dW[l] = A[l - 1].T @ dZ                 # dW_l = A_{l-1}^T dZ_l
+            db[l] = dZ.sum(axis=0)                  # db_l = column sums of dZ_l
             if l > 1:
-                dA = dZ @ W[l].T  # dA_{l-1} = dZ_l W_l^T
-                dZ = dA * self._f_grad(Z[l - 1])  # dZ_{l-1} = dA_{l-1} * f'(Z_{l-1})
+                dA = dZ @ W[l].T                    # dA_{l-1} = dZ_l W_l^T
+                dZ = dA * self._f_grad(Z[l - 1])    # dZ_{l-1} = dA_{l-1} * f'(Z_{l-1})
         return [grad for l in range(1, D + 1) for grad in (dW[l], db[l])]
 
     def _loss_and_gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, list]:
-        """Forward pass, loss, backward pass: the loss and ``[dW_1, db_1, ...]``."""
+        """Loss of a batch and its gradients [dW_1, db_1, ..., dW_D, db_D]."""
         Z, A = self._forward(X)
         loss, dZ = self._loss_fn(Z[self.n_layers], y)  # output layer and loss fused
         return loss, self._backward(Z, A, dZ)
