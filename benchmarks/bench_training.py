@@ -44,7 +44,6 @@ import tracemalloc
 import numpy as np
 
 import gdcode
-from gdcode.network import CHUNK_ROWS, _Workspace
 
 LAYER_SIZES = (784, 128, 64, 10)
 LEARNING_RATE = 0.01
@@ -132,20 +131,19 @@ def make_torch_epoch(torch):
 def peak_step_memory(X: np.ndarray, y: np.ndarray) -> tuple[int, int]:
     """Peak NumPy memory (bytes) of one full-batch step, and of a whole full-batch fit.
 
-    The step is what ``fit`` does per step: allocate the workspace, forward,
-    backward, SGD update. ``X`` and the model exist before tracing starts.
+    The step is what ``fit`` does per step: forward and backward passes (in
+    chunks of at most ``gdcode.network.CHUNK_ROWS`` rows), SGD update. ``X``
+    and the model exist before tracing starts.
     """
     model = gdcode.MLP(LAYER_SIZES, rng=0, dtype=np.float32)
     y_checked = model._check_y(y, len(X))
     optimizer = gdcode.GradientDescent(LEARNING_RATE)
     tracemalloc.start()
     try:
-        workspace = _Workspace(model, min(len(X), CHUNK_ROWS))
-        grads = model._new_grads()
-        model._batch_loss_and_gradients(X, y_checked, workspace, grads)
+        _, grads = model._batch_loss_and_gradients(X, y_checked)
         optimizer.step(model.params, grads)
         step_peak = tracemalloc.get_traced_memory()[1]
-        del workspace, grads
+        del grads
         tracemalloc.reset_peak()
         gdcode.fit(model, X, y, learning_rate=LEARNING_RATE, batch_size=None, epochs=1,
                    progress=False)
@@ -271,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
 
     step_peak, fit_peak = peak_step_memory(X, y)
     data_mb = X.nbytes / 2**20
-    print(f"peak NumPy memory of one {n_samples}-sample step (workspace, gradients and "
-          f"temporaries; X itself, {data_mb:.0f} MiB, not counted): {step_peak / 2**20:.0f} MiB")
+    print(f"peak NumPy memory of one {n_samples}-sample step (forward and backward arrays, "
+          f"gradients; X itself, {data_mb:.0f} MiB, not counted): {step_peak / 2**20:.0f} MiB")
     print(f"peak NumPy memory of fit(batch_size=None, epochs=1) including its end-of-epoch "
           f"evaluation: {fit_peak / 2**20:.0f} MiB")
     return 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import as_rng, check_positive_int, check_real
-from .network import CHUNK_ROWS, MLP, _Workspace
+from .network import MLP
 
 __all__ = ["GradCheckResult", "gradient_check", "numerical_gradients"]
 
@@ -164,10 +164,8 @@ def gradient_check(
         max_per_param = check_positive_int("max_per_param", max_per_param)
     rng = as_rng(rng)
 
-    grads = model64._new_grads()
-    workspace = _Workspace(model64, min(len(X), CHUNK_ROWS))
     with np.errstate(over="ignore", invalid="ignore"):
-        model64._batch_loss_and_gradients(X, y, workspace, grads)
+        _, grads = model64._batch_loss_and_gradients(X, y)
         chosen = [_entries(p, max_per_param, rng) for p in model64.params]
         numeric = _numerical(model64, X, y, eps, chosen)
 

@@ -38,6 +38,7 @@ import numpy as np
 from ._validation import check_choice, check_in_range, check_learning_rate, check_real
 
 __all__ = [
+    "DEFAULT_LEARNING_RATE",
     "OPTIMIZERS",
     "Adam",
     "GradientDescent",
@@ -48,6 +49,11 @@ __all__ = [
 ]
 
 LearningRate = float | Callable[[int], float]
+
+#: The default learning rate :math:`\\eta` of gradient descent and momentum,
+#: whether built directly (``GradientDescent()``) or by name
+#: (``fit(..., optimizer="sgd")``). Keras' ``SGD`` uses the same default.
+DEFAULT_LEARNING_RATE = 0.01
 
 
 class Optimizer:
@@ -70,7 +76,7 @@ class Optimizer:
 
     _state_names: tuple[str, ...] = ()
 
-    def __init__(self, learning_rate: LearningRate = 0.1):
+    def __init__(self, learning_rate: LearningRate = DEFAULT_LEARNING_RATE):
         self.learning_rate = check_learning_rate(learning_rate)
         self.t = 0
         self._scratch: list[np.ndarray] = []
@@ -178,7 +184,7 @@ class GradientDescent(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float or callable, default 0.1
+    learning_rate : float or callable, default :data:`DEFAULT_LEARNING_RATE` (0.01)
 
     Examples
     --------
@@ -207,7 +213,7 @@ class Momentum(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float or callable, default 0.01
+    learning_rate : float or callable, default :data:`DEFAULT_LEARNING_RATE` (0.01)
     momentum : float in [0, 1), default 0.9
         :math:`\\mu`; 0 gives plain gradient descent.
     nesterov : bool, default False
@@ -225,7 +231,7 @@ class Momentum(Optimizer):
 
     _state_names = ("velocity",)
 
-    def __init__(self, learning_rate: LearningRate = 0.01, momentum: float = 0.9,
+    def __init__(self, learning_rate: LearningRate = DEFAULT_LEARNING_RATE, momentum: float = 0.9,
                  nesterov: bool = False):
         self.momentum = check_in_range("momentum", momentum, 0.0, 1.0)
         if not isinstance(nesterov, bool | np.bool_):
@@ -259,8 +265,8 @@ class RMSProp(Optimizer):
         v \\leftarrow \\rho v + (1 - \\rho) g^2, \\qquad
         w \\leftarrow w - \\eta \\frac{g}{\\sqrt{v} + \\epsilon}
 
-    Every parameter gets its own effective step size: large where gradients
-    are large, larger where they are small.
+    Every parameter gets its own effective step size :math:`\\eta / (\\sqrt{v} + \\epsilon)`:
+    small where its gradients have been large, large where they have been small.
 
     Parameters
     ----------

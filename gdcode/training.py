@@ -6,7 +6,8 @@ training sample once. ``batch_size=None`` uses the whole training set at every
 step (full-batch gradient descent: one step per epoch).
 
 Divergence is a result, not a crash. If the loss becomes NaN or infinite, or
-explodes past ``divergence_factor`` times its starting value, training stops,
+explodes past ``divergence_factor`` (default :data:`DIVERGENCE_FACTOR`) times its
+starting value, training stops,
 the returned :class:`History` records where, and one :class:`DivergenceWarning`
 names the step and the learning rate.
 """
@@ -24,10 +25,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ._validation import as_rng, check_positive_int, check_real
-from .network import CHUNK_ROWS, MLP, _Workspace
+from .network import MLP
 from .optimizers import Optimizer, get_optimizer
 
-__all__ = ["DivergenceWarning", "History", "fit"]
+__all__ = ["DIVERGENCE_FACTOR", "DivergenceWarning", "History", "fit"]
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -171,27 +172,9 @@ def progress_enabled(progress: bool | None = None) -> bool:
 # fit
 # ---------------------------------------------------------------------------
 
-
-def _check_flag(name: str, value) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def _describe_learning_rate(learning_rate: float | Callable) -> str:
-    return f"{learning_rate:g}" if isinstance(learning_rate, float) else repr(learning_rate)
-
-
-def _check_validation_data(model: MLP, validation_data) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-        raise TypeError(
-            "validation_data must be a pair (X_val, y_val), got "
-            f"{type(validation_data).__name__}"
-            + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "")
-        )
-    X_val = model._check_X(validation_data[0], name="validation_data[0]")
-    y_val = model._check_y(validation_data[1], X_val.shape[0], name="validation_data[1]")
-    return X_val, y_val
+#: :func:`fit` stops when a mini-batch loss exceeds ``DIVERGENCE_FACTOR`` times
+#: the first loss (or 1, if that is larger), or is NaN or infinite.
+DIVERGENCE_FACTOR = 1e3
 
 
 def fit(
@@ -206,7 +189,7 @@ def fit(
     rng: np.random.Generator | int | None = None,
     progress: bool | None = None,
     shuffle: bool = True,
-    divergence_factor: float = 1e3,
+    divergence_factor: float = DIVERGENCE_FACTOR,
     record_steps: bool = True,
     **optimizer_kwargs,
 ) -> History:
@@ -236,8 +219,10 @@ def fit(
         A name, or an optimizer instance (used as is, with its own learning
         rate and state).
     learning_rate : float or callable, optional
-        :math:`\\eta`, or a schedule from :mod:`gdcode.schedules`. Default
-        0.01 for ``"sgd"``/``"momentum"``, 0.001 for ``"rmsprop"``/``"adam"``;
+        :math:`\\eta`, or a schedule from :mod:`gdcode.schedules`. Default: the
+        named optimizer's own default,
+        :data:`~gdcode.optimizers.DEFAULT_LEARNING_RATE` (0.01) for
+        ``"sgd"``/``"gd"``/``"momentum"``, 0.001 for ``"rmsprop"``/``"adam"``;
         not allowed together with an optimizer instance.
     batch_size : int or None, default 32
         Samples per step; ``None`` (or any value >= n_samples) means full batch.
@@ -250,7 +235,7 @@ def fit(
         ``progress_enabled``).
     shuffle : bool, default True
         Reshuffle every epoch; ``False`` takes the batches in order.
-    divergence_factor : float > 1, default 1000
+    divergence_factor : float > 1, default :data:`DIVERGENCE_FACTOR` (1000)
         Stop when the batch loss exceeds ``divergence_factor * max(first loss, 1)``
         (or is NaN/inf).
     record_steps : bool, default True
@@ -277,135 +262,189 @@ def fit(
     >>> history.final("train_accuracy")
     1.0
     """
-    # ---- validate everything once; the loop below trusts its inputs ----
-    if not isinstance(model, MLP):
-        raise TypeError(f"model must be a gdcode MLP, got {type(model).__name__}")
-    X = model._check_X(X)  # cast to the model's dtype here, once
-    y = model._check_y(y, X.shape[0])
-    n = X.shape[0]
-    if isinstance(optimizer, str) and optimizer.lower() in ("sgd", "gd") and learning_rate is None:
-        learning_rate = 0.01  # fit's default for plain gradient descent
-    opt = get_optimizer(optimizer, learning_rate, **optimizer_kwargs)
-    if batch_size is None:
-        batch_size = n
-    batch_size = min(check_positive_int("batch_size", batch_size), n)
-    epochs = check_positive_int("epochs", epochs)
-    validation = None
-    if validation_data is not None:
-        validation = _check_validation_data(model, validation_data)
-    rng = as_rng(rng)
-    show_progress = progress_enabled(progress)
+    X, y, opt, batch_size, epochs, validation, rng, show_progress = _check_fit_arguments(
+        model, X, y, optimizer, learning_rate, batch_size, epochs, validation_data, rng,
+        progress, optimizer_kwargs)
     shuffle = _check_flag("shuffle", shuffle)
     record_steps = _check_flag("record_steps", record_steps)
-    divergence_factor = check_real("divergence_factor", divergence_factor)
-    if divergence_factor <= 1:
-        raise ValueError(f"divergence_factor must be > 1, got {divergence_factor}")
+    divergence_factor = _check_divergence_factor(divergence_factor)
 
-    full_batch = batch_size == n
-    steps_per_epoch = math.ceil(n / batch_size)
-    history = History(
-        learning_rate=_describe_learning_rate(opt.learning_rate),
-        batch_size=batch_size,
-        optimizer=repr(opt),
-        steps_per_epoch=steps_per_epoch,
-    )
-
-    # ---- buffers reused by every step ----
-    params = model.params
-    grads = model._new_grads()
-    workspace = _Workspace(model, min(batch_size, CHUNK_ROWS))
-    # evaluation goes through the data in big chunks: reuse the training arrays if
-    # they are big enough, else make a second workspace for it
-    eval_rows = min(max(n, len(validation[0]) if validation else 0), CHUNK_ROWS)
-    eval_workspace = (workspace if workspace.capacity >= eval_rows
-                      else _Workspace(model, eval_rows))
-    copy_batches = shuffle and not full_batch  # else batches are slices of X, not copies
-    if copy_batches:  # X[batch] and y[batch] are copied into these at every step
-        X_batch = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-        y_batch = np.empty((batch_size, *y.shape[1:]), dtype=y.dtype)
-
-    step_losses: list[float] = []
-    step_rates: list[float] = []
-    epoch_losses, train_accuracies, val_losses, val_accuracies = [], [], [], []
-    threshold = math.inf  # set from the first loss
-    step = 0
-    bar = _make_progress_bar(epochs * steps_per_epoch) if show_progress else None
+    history = _new_history(opt, len(X), batch_size, epochs, record_steps, validation)
+    params = model.params  # the live arrays the optimizer updates
+    bar = _make_progress_bar(epochs * history.steps_per_epoch) if show_progress else None
     start_time = time.perf_counter()
+    step, threshold = 0, math.inf  # threshold: set from the first loss
 
     # Overflow in a diverging run is expected and reported by DivergenceWarning,
     # so NumPy's own overflow warnings are silenced for the whole loop.
     with np.errstate(all="ignore"):
         for epoch in range(1, epochs + 1):
-            order = rng.permutation(n) if copy_batches else None
-            loss_sum, loss_count = 0.0, 0
-            for start in range(0, n, batch_size):
-                stop = min(start + batch_size, n)
-                if order is None:
-                    Xb, yb = X[start:stop], y[start:stop]  # views, no copy
-                else:
-                    batch = order[start:stop]  # this batch's sample indices
-                    Xb, yb = X_batch[: stop - start], y_batch[: stop - start]
-                    X.take(batch, axis=0, out=Xb)  # Xb = X[batch], into a reused array
-                    y.take(batch, axis=0, out=yb)
-
-                eta = opt.current_learning_rate()
-                loss = model._batch_loss_and_gradients(Xb, yb, workspace, grads)
+            loss_sum, loss_count = 0.0, 0  # for the epoch's mean step loss
+            for X_batch, y_batch in _batches(X, y, batch_size, shuffle, rng):
                 step += 1
+                eta = opt.current_learning_rate()
+                loss, grads = model._batch_loss_and_gradients(X_batch, y_batch)
                 if record_steps:
-                    step_losses.append(loss)
-                    step_rates.append(eta)
+                    history.step_loss[step - 1] = loss
+                    history.step_learning_rate[step - 1] = eta
                 if step == 1:
                     threshold = divergence_factor * max(loss, 1.0)
                 if not loss <= threshold:  # also true for NaN
-                    history.diverged = True
-                    history.diverged_step, history.diverged_epoch = step, epoch
+                    history.diverged, history.diverged_step = True, step
                     break
-                opt.step(params, grads)
-                loss_sum += loss
-                loss_count += 1
+                opt.step(params, grads)  # e.g. w <- w - eta * dL/dw
+                del grads  # free now, so the next step's gradients can reuse the memory
+                loss_sum, loss_count = loss_sum + loss, loss_count + 1
                 if bar is not None:
                     bar.update()
-
-            # ---- end of epoch: evaluate on the whole training (and validation) set ----
-            epoch_losses.append(loss_sum / loss_count if loss_count else math.nan)
-            if model.loss_name == "mse":  # accuracy means nothing for regression
-                train_accuracies.append(math.nan)
-            else:
-                train_accuracies.append(
-                    model._evaluate(X, y, with_loss=False, ws=eval_workspace)[1]
-                )
-            if validation is not None:
-                val_loss, val_accuracy = model._evaluate(*validation, ws=eval_workspace)
-                val_losses.append(val_loss)
-                val_accuracies.append(val_accuracy)
-            if bar is not None:
-                bar.set_postfix(epoch=epoch, loss=f"{epoch_losses[-1]:.4g}")
+            mean_loss = loss_sum / loss_count if loss_count else math.nan
+            _end_of_epoch(history, epoch, mean_loss, model, X, y, validation, bar)
             if history.diverged:
                 break
 
     if bar is not None:
         bar.close()
     history.seconds = time.perf_counter() - start_time
-    history.step_loss = np.array(step_losses, dtype=np.float64)
-    history.step_learning_rate = np.array(step_rates, dtype=np.float64)
-    history.epoch = np.arange(1, len(epoch_losses) + 1)
-    history.epoch_loss = np.array(epoch_losses, dtype=np.float64)
-    history.train_accuracy = np.array(train_accuracies, dtype=np.float64)
-    history.val_loss = np.array(val_losses, dtype=np.float64)
-    history.val_accuracy = np.array(val_accuracies, dtype=np.float64)
-
+    _trim(history, step if record_steps else 0, epoch)
     if history.diverged:
-        rate = f"{eta:g}"
-        if callable(opt.learning_rate):
-            rate += f" (from {opt.learning_rate!r})"
-        warnings.warn(
-            f"training diverged at step {history.diverged_step} (epoch {history.diverged_epoch}): "
-            f"loss {loss:.3g} with learning_rate={rate}; training stopped there "
-            "(see history.diverged_step)",
-            DivergenceWarning,
-            stacklevel=2,
-        )
+        _warn_divergence(history, loss, eta, opt)
     return history
+
+
+def _check_fit_arguments(model, X, y, optimizer, learning_rate, batch_size, epochs,
+                         validation_data, rng, progress, optimizer_kwargs):
+    """Validate fit's arguments once (the training loop trusts them) and convert them.
+
+    ``X`` and ``y`` are checked and cast to the model's dtype here, once.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be a gdcode MLP, got {type(model).__name__}")
+    X = model._check_X(X)
+    y = model._check_y(y, X.shape[0])
+    opt = get_optimizer(optimizer, learning_rate, **optimizer_kwargs)
+    n = X.shape[0]
+    batch_size = n if batch_size is None else check_positive_int("batch_size", batch_size)
+    epochs = check_positive_int("epochs", epochs)
+    validation = None
+    if validation_data is not None:
+        validation = _check_validation_data(model, validation_data)
+    return X, y, opt, min(batch_size, n), epochs, validation, as_rng(rng), progress_enabled(
+        progress)
+
+
+def _check_flag(name: str, value) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_divergence_factor(divergence_factor) -> float:
+    divergence_factor = check_real("divergence_factor", divergence_factor)
+    if divergence_factor <= 1:
+        raise ValueError(f"divergence_factor must be > 1, got {divergence_factor}")
+    return divergence_factor
+
+
+def _check_validation_data(model: MLP, validation_data) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+        raise TypeError(
+            "validation_data must be a pair (X_val, y_val), got "
+            f"{type(validation_data).__name__}"
+            + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "")
+        )
+    X_val = model._check_X(validation_data[0], name="validation_data[0]")
+    y_val = model._check_y(validation_data[1], X_val.shape[0], name="validation_data[1]")
+    return X_val, y_val
+
+
+def _new_history(opt: Optimizer, n: int, batch_size: int, epochs: int,
+                 record_steps: bool, validation) -> History:
+    """A History with room for every step and epoch (cut to size by :func:`_trim`)."""
+    steps_per_epoch = math.ceil(n / batch_size)
+    max_steps = epochs * steps_per_epoch if record_steps else 0
+    val_epochs = epochs if validation is not None else 0
+    return History(
+        step_loss=np.full(max_steps, np.nan),
+        step_learning_rate=np.full(max_steps, np.nan),
+        epoch=np.arange(1, epochs + 1),
+        epoch_loss=np.full(epochs, np.nan),
+        train_accuracy=np.full(epochs, np.nan),
+        val_loss=np.full(val_epochs, np.nan),
+        val_accuracy=np.full(val_epochs, np.nan),
+        learning_rate=_describe_learning_rate(opt.learning_rate),
+        batch_size=batch_size,
+        optimizer=repr(opt),
+        steps_per_epoch=steps_per_epoch,
+    )
+
+
+def _describe_learning_rate(learning_rate: float | Callable) -> str:
+    return f"{learning_rate:g}" if isinstance(learning_rate, float) else repr(learning_rate)
+
+
+def _batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool,
+             rng: np.random.Generator):
+    """One epoch of mini-batches ``(X_batch, y_batch)``, the last one possibly smaller.
+
+    Without shuffling (or for a full batch) the batches are slices of ``X`` and
+    ``y``, views that copy nothing. With shuffling, a new permutation of the
+    rows is drawn from ``rng`` and each batch is gathered into the same two
+    arrays, which the next batch overwrites: use a batch before asking for
+    the next one.
+    """
+    n = X.shape[0]
+    if not shuffle or batch_size == n:
+        for start in range(0, n, batch_size):
+            yield X[start : start + batch_size], y[start : start + batch_size]
+        return
+    order = rng.permutation(n)
+    X_batch = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)
+    y_batch = np.empty((batch_size, *y.shape[1:]), dtype=y.dtype)
+    for start in range(0, n, batch_size):
+        rows = order[start : start + batch_size]
+        m = len(rows)
+        # X_batch = X[rows], written into the array reused at every step
+        yield X.take(rows, axis=0, out=X_batch[:m]), y.take(rows, axis=0, out=y_batch[:m])
+
+
+def _end_of_epoch(history: History, epoch: int, mean_loss: float, model: MLP,
+                  X: np.ndarray, y: np.ndarray, validation, bar) -> None:
+    """Record the epoch: mean step loss, accuracy on the whole training set, validation."""
+    i = epoch - 1
+    history.epoch_loss[i] = mean_loss
+    if model.loss_name != "mse":  # accuracy means nothing for regression
+        history.train_accuracy[i] = model._evaluate(X, y, with_loss=False)[1]
+    if validation is not None:
+        history.val_loss[i], history.val_accuracy[i] = model._evaluate(*validation)
+    if history.diverged:
+        history.diverged_epoch = epoch
+    if bar is not None:
+        bar.set_postfix(epoch=epoch, loss=f"{history.epoch_loss[i]:.4g}")
+
+
+def _trim(history: History, n_steps: int, n_epochs: int) -> None:
+    """Cut the arrays :func:`_new_history` made to the steps and epochs actually run."""
+    history.step_loss = history.step_loss[:n_steps]
+    history.step_learning_rate = history.step_learning_rate[:n_steps]
+    history.epoch = history.epoch[:n_epochs]
+    history.epoch_loss = history.epoch_loss[:n_epochs]
+    history.train_accuracy = history.train_accuracy[:n_epochs]
+    history.val_loss = history.val_loss[:n_epochs]  # empty without validation data
+    history.val_accuracy = history.val_accuracy[:n_epochs]
+
+
+def _warn_divergence(history: History, loss: float, eta: float, opt: Optimizer) -> None:
+    """The one DivergenceWarning of a diverged run: where, which loss, which learning rate."""
+    rate = f"{eta:g}"
+    if callable(opt.learning_rate):
+        rate += f" (from {opt.learning_rate!r})"
+    warnings.warn(
+        f"training diverged at step {history.diverged_step} (epoch {history.diverged_epoch}): "
+        f"loss {loss:.3g} with learning_rate={rate}; training stopped there "
+        "(see history.diverged_step)",
+        DivergenceWarning,
+        stacklevel=3,
+    )
 
 
 def _make_progress_bar(total: int):

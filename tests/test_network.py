@@ -167,6 +167,57 @@ def test_backprop_matches_finite_differences(activation, loss, n_out, rng):
     assert result.n_checked == model.n_params
 
 
+# ------------------------------------------------------- the loops the book shows
+
+
+def test_forward_keeps_every_Z_and_A_of_the_equations(rng):
+    model = MLP((4, 5, 3, 2), activation="tanh", rng=1)
+    X = rng.normal(size=(6, 4))
+    Z, A = model._forward(X)
+    assert sorted(Z) == [1, 2, 3] and sorted(A) == [0, 1, 2]  # Z_1..Z_D, A_0..A_{D-1}
+    assert A[0] is X
+    A_prev = X
+    for layer, (W, b) in enumerate(zip(model.weights, model.biases, strict=True), start=1):
+        Z_layer = A_prev @ W + b
+        np.testing.assert_allclose(Z[layer], Z_layer, rtol=1e-14)
+        A_prev = np.tanh(Z_layer)
+        if layer < 3:
+            np.testing.assert_allclose(A[layer], A_prev, rtol=1e-14)
+    np.testing.assert_array_equal(Z[3], model.logits(X))
+
+
+@pytest.mark.parametrize(("activation", "loss", "n_out"), CONFIGS)
+def test_backward_gives_the_finite_difference_gradient(activation, loss, n_out, rng):
+    model = MLP((4, 5, 3, n_out), activation=activation, loss=loss, rng=1)
+    X, y = make_batch(rng, loss=loss, n_out=n_out)
+    Z, A = model._forward(model._check_X(X))
+    _, dZ = model._loss_fn(Z[model.n_layers], model._check_y(y, len(X)))
+    grads = model._backward(Z, A, dZ)
+    for analytic, estimate in zip(grads, numerical_gradients(model, X, y), strict=True):
+        np.testing.assert_allclose(analytic, estimate, rtol=1e-5, atol=1e-8)
+    # and it is exactly what the public method returns
+    for a, b in zip(grads, model.loss_and_gradients(X, y)[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_loops_the_book_includes_read_like_the_equations():
+    """The chapter shows these methods; keep them one line per equation, with no buffers."""
+    import inspect
+    from pathlib import Path
+
+    forward, backward = inspect.getsource(MLP._forward), inspect.getsource(MLP._backward)
+    for line in ("Z[l] = A[l - 1] @ W[l] + b[l]", "A[l] = self._f(Z[l])"):
+        assert line in forward
+    for line in ("dW[l] = A[l - 1].T @ dZ", "db[l] = dZ.sum(axis=0)", "dA = dZ @ W[l].T",
+                 "dZ = dA * self._f_grad(Z[l - 1])"):
+        assert line in backward
+    for source in (forward, backward):
+        assert "out=" not in source and "errstate" not in source and "CHUNK" not in source
+    chapter = Path(__file__).resolve().parents[1] / "book/chapters/w3d5-backpropagation.md"
+    for name in ("MLP._loss_and_gradients", "MLP._forward", "MLP._backward"):
+        assert f":pyobject: {name}\n" in chapter.read_text(encoding="utf-8")
+
+
 def test_gradient_check_catches_a_wrong_derivative(rng):
     model = MLP((4, 5, 3), activation="tanh", rng=1)
     X, y = make_batch(rng)
@@ -295,15 +346,20 @@ def test_a_diverged_network_predicts_quietly():
 
 
 @pytest.mark.parametrize(("n", "capacity"), [(10, 3), (12, 4), (7, 7), (5, 8)])
-def test_chunked_batches_give_the_same_loss_and_gradients(n, capacity, rng):
-    from gdcode.network import _Workspace
+def test_chunked_batches_give_the_same_loss_and_gradients(n, capacity, rng, monkeypatch):
+    from gdcode import network
 
     model = MLP((4, 6, 3), activation="tanh", rng=0)
     X, y = make_batch(rng, n=n)
-    whole = model._new_grads()
-    loss = model._loss_and_gradients(X, y, _Workspace(model, n), whole)
-    chunked = model._new_grads()
-    chunk_loss = model._batch_loss_and_gradients(X, y, _Workspace(model, capacity), chunked)
+    loss, whole = model._loss_and_gradients(X, y)  # one forward and backward pass
+    monkeypatch.setattr(network, "CHUNK_ROWS", capacity)
+    chunks = network._chunks(n)
+    assert chunks[0][0] == 0 and chunks[-1][1] == n
+    starts, stops = [start for start, _ in chunks], [stop for _, stop in chunks]
+    assert stops[:-1] == starts[1:]  # each chunk starts where the last one stopped
+    assert max(stop - start for start, stop in chunks) <= capacity
+    assert len(chunks) == -(-n // capacity)  # as few chunks as the limit allows
+    chunk_loss, chunked = model._batch_loss_and_gradients(X, y)
     assert chunk_loss == pytest.approx(loss, rel=1e-12)
     for a, b in zip(whole, chunked, strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-15)

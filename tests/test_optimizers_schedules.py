@@ -154,6 +154,20 @@ def test_get_optimizer():
         get_optimizer(3)
 
 
+def test_one_default_learning_rate_for_gradient_descent():
+    from gdcode.optimizers import DEFAULT_LEARNING_RATE
+
+    # built directly or by name (as fit does), plain and momentum: the same default
+    defaults = {GradientDescent().learning_rate, Momentum().learning_rate,
+                get_optimizer("sgd").learning_rate, get_optimizer("gd").learning_rate,
+                get_optimizer("momentum").learning_rate}
+    assert defaults == {DEFAULT_LEARNING_RATE}
+    # and it is what the first step uses
+    w = np.array([1.0])
+    GradientDescent().step([w], [np.array([2.0])])
+    assert w[0] == 1.0 - DEFAULT_LEARNING_RATE * 2.0
+
+
 @pytest.mark.parametrize(
     ("make", "error", "match"),
     [

@@ -12,8 +12,18 @@ import numpy as np
 import pytest
 
 import gdcode
-from gdcode import MLP, Adam, DivergenceWarning, History, Momentum, cosine_decay, fit
-from gdcode.training import progress_enabled
+from gdcode import (
+    MLP,
+    Adam,
+    DivergenceWarning,
+    History,
+    Momentum,
+    cosine_decay,
+    fit,
+    numerical_gradients,
+)
+from gdcode.optimizers import DEFAULT_LEARNING_RATE
+from gdcode.training import DIVERGENCE_FACTOR, progress_enabled
 
 ROOT = Path(__file__).resolve().parents[1]
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -173,6 +183,80 @@ def test_one_manual_step_equals_fit():
     np.testing.assert_allclose(model.get_flat(), manual.get_flat(), rtol=1e-12)
 
 
+def test_fit_steps_with_the_gradients_of_the_readable_backward_pass(monkeypatch):
+    """Every step of fit is one MLP._forward and one MLP._backward, then w <- w - eta * grad."""
+    X, y = small_problem(n=12)
+    model = MLP((4, 5, 3), rng=0)
+    steps = []  # (params before the step, the gradients backward returned)
+    backward = MLP._backward
+
+    def recording_backward(self, Z, A, dZ):
+        grads = backward(self, Z, A, dZ)
+        steps.append(([p.copy() for p in self.params], [g.copy() for g in grads]))
+        return grads
+
+    monkeypatch.setattr(MLP, "_backward", recording_backward)
+    fit(model, X, y, learning_rate=0.3, batch_size=4, epochs=2, shuffle=False, progress=False)
+    assert len(steps) == 6  # 3 batches per epoch, 2 epochs: one backward pass per step
+    ends = [before for before, _ in steps[1:]] + [model.params]
+    for k, ((before, grads), after) in enumerate(zip(steps, ends, strict=True)):
+        for p0, g, p1 in zip(before, grads, after, strict=True):
+            np.testing.assert_allclose(p1, p0 - 0.3 * g, rtol=1e-12, atol=1e-15)
+        # the gradient backward gave is the true one: finite differences at the same point
+        start = 4 * (k % 3)  # shuffle=False: batch k % 3 is rows start .. start + 3
+        probe = MLP((4, 5, 3), rng=0)
+        for p, value in zip(probe.params, before, strict=True):
+            p[...] = value
+        numeric = numerical_gradients(probe, X[start : start + 4], y[start : start + 4])
+        for g, estimate in zip(grads, numeric, strict=True):
+            np.testing.assert_allclose(g, estimate, rtol=1e-5, atol=1e-8)
+
+
+def test_fit_chunks_a_big_batch_through_the_same_loops(monkeypatch):
+    from gdcode import network
+
+    X, y = small_problem(n=12)
+    plain, chunked = MLP((4, 5, 3), rng=0), MLP((4, 5, 3), rng=0)
+    fit(plain, X, y, learning_rate=0.3, batch_size=None, epochs=2, progress=False)
+    calls = []
+    backward = MLP._backward
+    monkeypatch.setattr(network, "CHUNK_ROWS", 5)  # 12 rows: chunks of 4
+    monkeypatch.setattr(MLP, "_backward",
+                        lambda self, Z, A, dZ: calls.append(len(dZ)) or backward(self, Z, A, dZ))
+    fit(chunked, X, y, learning_rate=0.3, batch_size=None, epochs=2, progress=False)
+    assert calls == [4, 4, 4] * 2
+    np.testing.assert_allclose(chunked.get_flat(), plain.get_flat(), rtol=1e-12)
+
+
+def test_the_learning_rate_default_is_the_optimizers():
+    X, y = small_problem(n=12)
+    default, explicit = MLP((4, 3), rng=0), MLP((4, 3), rng=0)
+    history = fit(default, X, y, batch_size=4, epochs=1, rng=0, progress=False)
+    fit(explicit, X, y, learning_rate=DEFAULT_LEARNING_RATE, batch_size=4, epochs=1, rng=0,
+        progress=False)
+    np.testing.assert_array_equal(default.get_flat(), explicit.get_flat())
+    assert history.learning_rate == f"{DEFAULT_LEARNING_RATE:g}"
+    assert np.all(history.step_learning_rate == DEFAULT_LEARNING_RATE)
+
+
+@pytest.mark.parametrize("first_loss", [2.0, 0.5])
+def test_divergence_factor_is_one_constant(monkeypatch, first_loss):
+    """The default threshold is DIVERGENCE_FACTOR * max(first loss, 1)."""
+    import inspect
+
+    assert inspect.signature(fit).parameters["divergence_factor"].default == DIVERGENCE_FACTOR
+    threshold = DIVERGENCE_FACTOR * max(first_loss, 1.0)
+    losses = iter([first_loss, np.nextafter(threshold, 0), np.nextafter(threshold, np.inf)])
+    model = MLP((4, 3), rng=0)
+    zero_grads = [np.zeros_like(p) for p in model.params]
+    monkeypatch.setattr(model, "_batch_loss_and_gradients", lambda X, y: (next(losses),
+                                                                           zero_grads))
+    X, y = small_problem(n=12)
+    with pytest.warns(DivergenceWarning, match=r"training diverged at step 3 \(epoch 1\)"):
+        history = fit(model, X, y, batch_size=4, epochs=5, shuffle=False, progress=False)
+    assert history.diverged_step == 3 and history.n_steps == 3  # step 2 was just below
+
+
 def test_record_steps_false():
     X, y = small_problem(n=10)
     history = fit(MLP((4, 3), rng=0), X, y, batch_size=5, epochs=2, record_steps=False,
@@ -212,9 +296,9 @@ def test_float32_model_stays_float32_and_x_is_cast_once(monkeypatch):
         checks.append(name)
         return original_check(X, name)
 
-    def recording_step(Xb, yb, ws, grads):
+    def recording_step(Xb, yb):
         batch_dtypes.add(Xb.dtype)
-        return original_step(Xb, yb, ws, grads)
+        return original_step(Xb, yb)
 
     monkeypatch.setattr(model, "_check_X", counting_check)
     monkeypatch.setattr(model, "_batch_loss_and_gradients", recording_step)
