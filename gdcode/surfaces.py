@@ -199,7 +199,7 @@ def optimize_2d(
     """
     if not isinstance(surface, Surface):
         raise TypeError(f"surface must be a gdcode Surface, got {type(surface).__name__}")
-    p = check_array("start", start, ndim=1, dtype=np.float64)
+    p = check_array("start", start, ndim=1, dtype=np.float64).copy()  # p moves; start stays
     if p.shape != (2,):
         raise ValueError(f"start must have shape (2,), got shape {p.shape}")
     n_steps = check_positive_int("n_steps", n_steps, minimum=0, maximum=MAX_STEPS)
