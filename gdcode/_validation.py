@@ -180,8 +180,8 @@ def check_dtype(
         allowed = [np.dtype(a) for a in allowed]
         options = " or ".join(f"numpy.{a.name}" for a in allowed)
     else:
-        words = {"f": "floating", "i": "integer", "u": "unsigned integer"}
-        options = "a " + " or ".join(words[k] for k in kinds) + " NumPy dtype"
+        kind = {"f": "floating", "fiu": "numeric", "iu": "integer"}.get(kinds, f"kind {kinds!r}")
+        options = f"a {kind} NumPy dtype such as numpy.float32"
     try:
         if dtype is None:
             raise TypeError
