@@ -34,6 +34,7 @@ __all__ = [
     "check_positive",
     "check_positive_int",
     "check_real",
+    "describe",
     "scheduled_learning_rate",
 ]
 
@@ -49,8 +50,8 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _describe(value: object) -> str:
-    """Short ``repr`` of a value and its type, for error messages."""
+def describe(value: object) -> str:
+    """Short ``repr`` of a value and its type, for error messages: ``"'0.1' (str)"``."""
     return f"{_short(value)} ({type(value).__name__})"
 
 
@@ -79,7 +80,7 @@ def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
         return rng
     if isinstance(rng, bool) or not isinstance(rng, numbers.Integral):
         raise TypeError(
-            "rng must be a numpy.random.Generator, an int seed or None, got " + _describe(rng)
+            "rng must be a numpy.random.Generator, an int seed or None, got " + describe(rng)
         )
     if rng < 0:
         raise ValueError(f"rng seed must be >= 0, got {rng}")
@@ -101,7 +102,7 @@ def check_real(name: str, value: object) -> float:
     ValueError: slope must be a finite number, got nan
     """
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {_describe(value)}")
+        raise TypeError(f"{name} must be a real number, got {describe(value)}")
     number = _as_float(value)  # an int like 10**400 becomes inf, and is rejected
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {_short(value)}")
@@ -248,7 +249,7 @@ def check_learning_rate(
     if isinstance(learning_rate, bool | np.bool_) or not isinstance(learning_rate, numbers.Real):
         raise TypeError(
             f"{name} must be a number > 0 or a schedule (a callable step -> float), "
-            f"got {_describe(learning_rate)}"
+            f"got {describe(learning_rate)}"
         )
     value = _as_float(learning_rate)
     if not math.isfinite(value):
@@ -278,7 +279,7 @@ def scheduled_learning_rate(schedule: Callable[[int], float], step: int) -> floa
         value = value[()]
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise TypeError(
-            f"the learning_rate schedule returned {_describe(value)} at step {step}; "
+            f"the learning_rate schedule returned {describe(value)} at step {step}; "
             "it must return a number"
         )
     eta = _as_float(value)
@@ -308,7 +309,7 @@ def check_positive_int(
     ValueError: batch_size must be >= 1, got 0
     """
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {_describe(value)}")
+        raise TypeError(f"{name} must be an integer, got {describe(value)}")
     value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
@@ -363,7 +364,7 @@ def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
     choices = list(choices)
     options = ", ".join(repr(c) for c in choices)
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be one of {options}, got {_describe(value)}")
+        raise TypeError(f"{name} must be one of {options}, got {describe(value)}")
     key = value.lower()
     if key not in choices:
         raise ValueError(f"unknown {name} {value!r}; choose one of {options}")
@@ -452,7 +453,7 @@ def _numeric_array(name: str, X: object) -> np.ndarray:
         array = X
     else:
         if X is None or isinstance(X, str | bytes | dict | set):
-            raise TypeError(f"{name} must be a numeric array, got {_describe(X)}")
+            raise TypeError(f"{name} must be a numeric array, got {describe(X)}")
         try:
             array = np.asarray(X)
         except ValueError as error:  # NumPy >= 1.24: "inhomogeneous shape"
@@ -461,7 +462,7 @@ def _numeric_array(name: str, X: object) -> np.ndarray:
                 f"{_short(X)}"
             ) from error
         except (TypeError, OverflowError) as error:
-            raise TypeError(f"{name} must be a numeric array, got {_describe(X)}") from error
+            raise TypeError(f"{name} must be a numeric array, got {describe(X)}") from error
     if array.dtype.kind == "c":
         raise TypeError(f"{name} must be real, got dtype {array.dtype}")
     if array.dtype.kind not in "biuf":

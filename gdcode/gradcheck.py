@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_rng, check_positive, check_positive_int
+from ._validation import as_rng, check_positive, check_positive_int, describe
 from .network import CHUNK_ROWS, MLP, _Workspace
 
 __all__ = ["GradCheckResult", "gradient_check", "numerical_gradients"]
@@ -187,7 +187,7 @@ def gradient_check(
 
 def _prepare(model, X, y, eps):
     if not isinstance(model, MLP):
-        raise TypeError(f"model must be a gdcode MLP, got {type(model).__name__}")
+        raise TypeError(f"model must be a gdcode MLP, got {describe(model)}")
     eps = check_positive("eps", eps)
     model64 = model.copy(dtype=np.float64)
     X = model64._check_X(X)

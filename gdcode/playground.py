@@ -51,6 +51,7 @@ from ._validation import (
     check_learning_rate,
     check_path,
     check_positive_int,
+    describe,
 )
 from .datasets import make_moons
 from .network import MLP
@@ -315,7 +316,7 @@ def _check_data(data, name: str = "data") -> None:
     """Raise ValueError/TypeError unless ``data`` looks like a playground data file."""
     if not isinstance(data, dict):
         raise TypeError(
-            f"{name} must be a dict from make_playground_data, got {type(data).__name__}"
+            f"{name} must be a dict from make_playground_data, got {describe(data)}"
         )
     if data.get("format") != FORMAT:
         raise ValueError(f"{name} has format {data.get('format')!r}; expected {FORMAT!r}")

@@ -37,6 +37,7 @@ from gdcode._validation import (
     check_choice,
     check_interval,
     check_positive_int,
+    describe,
 )
 
 __all__ = [
@@ -72,7 +73,7 @@ def _new_axes(figsize: tuple[float, float] = (6.0, 4.0)) -> matplotlib.axes.Axes
 
 def _check_ax(ax: Any) -> matplotlib.axes.Axes | None:
     if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
-        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {describe(ax)}")
     return ax
 
 
@@ -199,9 +200,10 @@ def _as_history_dict(histories: Any) -> dict[str, Any]:
         runs = {"training run": histories}
     for name, history in runs.items():
         if not hasattr(history, "step_loss") or not hasattr(history, "epoch_loss"):
+            where = "" if name == "training run" and histories is history else f"[{name!r}]"
             raise TypeError(
-                f"histories must be a History or a dict of them; {name!r} is a "
-                f"{type(history).__name__}"
+                f"histories{where} must be a History (or histories a dict of them), "
+                f"got {describe(history)}"
             )
     return runs
 
@@ -295,10 +297,10 @@ def plot_descent_1d(
     if not (hasattr(trajectory, "w") and hasattr(trajectory, "loss")):
         raise TypeError(
             "trajectory must be a Trajectory from gdcode.one_param.gradient_descent, "
-            f"got {type(trajectory).__name__}"
+            f"got {describe(trajectory)}"
         )
     if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a function w -> loss, got {type(loss_fn).__name__}")
+        raise TypeError(f"loss_fn must be a function w -> loss, got {describe(loss_fn)}")
     max_labels = check_positive_int("max_labels", max_labels, minimum=0)
     w = check_array("trajectory.w", trajectory.w, ndim=1, finite=False, dtype=np.float64)
     L = check_array("trajectory.loss", trajectory.loss, finite=False, dtype=np.float64)
@@ -419,7 +421,7 @@ def plot_descent_2d(
     ['momentum', 'start', 'minimum']
     """
     if not callable(getattr(surface, "value", None)):
-        raise TypeError(f"surface must have a value(P) method, got {type(surface).__name__}")
+        raise TypeError(f"surface must have a value(P) method, got {describe(surface)}")
     if not isinstance(paths, Mapping) or not paths:
         raise TypeError(
             f"paths must be a non-empty dict of name -> (k, 2) array, got {paths!r:.60}"
@@ -646,7 +648,7 @@ def plot_digits(
     labels = _check_digit_labels("y", y, images.shape[0])
     preds = _check_digit_labels("predictions", predictions, images.shape[0])
     if fig is not None and not isinstance(fig, matplotlib.figure.Figure):
-        raise TypeError(f"fig must be a matplotlib Figure or None, got {type(fig).__name__}")
+        raise TypeError(f"fig must be a matplotlib Figure or None, got {describe(fig)}")
     nrows = math.ceil(n / ncols)
     if fig is None:
         from matplotlib import pyplot as plt

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from ._validation import check_array, check_positive, check_positive_int, check_real
+from ._validation import check_array, check_positive, check_positive_int, check_real, describe
 from .optimizers import Optimizer, get_optimizer
 from .training import DivergenceWarning
 
@@ -198,7 +198,7 @@ def optimize_2d(
            [0.81, 0.  ]])
     """
     if not isinstance(surface, Surface):
-        raise TypeError(f"surface must be a gdcode Surface, got {type(surface).__name__}")
+        raise TypeError(f"surface must be a gdcode Surface, got {describe(surface)}")
     p = check_array("start", start, ndim=1, dtype=np.float64).copy()  # p moves; start stays
     if p.shape != (2,):
         raise ValueError(f"start must have shape (2,), got shape {p.shape}")

@@ -140,8 +140,10 @@ def test_loss_curve_errors(good_history):
         plotting.plot_loss_curves(good_history, per="step", metric="train_accuracy")
     with pytest.raises(ValueError, match="unknown per 'batch'"):
         plotting.plot_loss_curves(good_history, per="batch")
-    with pytest.raises(TypeError, match="histories must be a History or a dict of them"):
+    with pytest.raises(TypeError, match=r"histories must be a History .*, got \[1\.0, 0\.5\]"):
         plotting.plot_loss_curves([1.0, 0.5])
+    with pytest.raises(TypeError, match=r"histories\['a'\] must be a History .*, got 3 \(int\)"):
+        plotting.plot_loss_curves({"a": 3})
     with pytest.raises(ValueError, match="empty dict"):
         plotting.plot_loss_curves({})
     with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):

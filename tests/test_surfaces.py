@@ -121,7 +121,7 @@ def test_reprs():
         (lambda: Quadratic().gradient([[1.0, 2.0], [3.0]]), ValueError,
          r"p must be a rectangular array"),
         (lambda: optimize_2d("bowl", [1.0, 1.0], "sgd", 3), TypeError,
-         r"surface must be a gdcode Surface, got str"),
+         r"surface must be a gdcode Surface, got 'bowl' \(str\)"),
         (lambda: optimize_2d(Quadratic(), [1.0, 1.0], "newton", 3), ValueError,
          r"unknown optimizer 'newton'"),
         (lambda: optimize_2d(Quadratic(), [1.0, 1.0], Adam(), 3, learning_rate=0.1), TypeError,
