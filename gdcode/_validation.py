@@ -546,7 +546,8 @@ def check_interval(name: str, value: object) -> tuple[float, float]:
     ...
     ValueError: xlim must be finite with low < high, got (2, 1)
     """
-    pair = list(value) if isinstance(value, list | tuple | np.ndarray) else None
+    one_d = isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim == 1)
+    pair = list(value) if one_d else None
     if (
         pair is None
         or len(pair) != 2

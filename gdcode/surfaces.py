@@ -138,6 +138,8 @@ class Rosenbrock(Surface):
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
         self.a = check_real("a", a)
+        if abs(self.a) > 1e150:  # the minimum (a, a**2) must be a finite point
+            raise ValueError(f"a must be within +-1e150 (the minimum is (a, a**2)), got {a!r}")
         self.b = check_positive("b", b)
         self.minimum = np.array([self.a, self.a**2])
         self.default_start = np.array([-1.5, 2.0])

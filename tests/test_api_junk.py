@@ -41,7 +41,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
@@ -61,8 +61,52 @@ SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
     database=None,  # no .hypothesis/ folder in the repository
+    derandomize=True,  # the same examples on every run: a failure is reproducible
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+#: Junk every parameter always gets, on top of hypothesis's draws: one of each kind.
+ALWAYS = (
+    None,
+    "",
+    "abc",
+    True,
+    -1,
+    0.5,
+    math.nan,
+    1e300,
+    [[1.0], [1.0, 2.0]],
+    np.empty(0),
+)
+
+#: Defects the junk test finds in modules owned by another branch (issue 11, part 1),
+#: reported there; each case must fail until fixed (strict), then its entry goes.
+ELSEWHERE = {
+    "optimizers.Adam.step(params)": "Optimizer.step calls len(params) before checking it",
+    "optimizers.GradientDescent.step(params)": "Optimizer.step calls len(params) first",
+    "optimizers.Momentum.step(params)": "Optimizer.step calls len(params) first",
+    "optimizers.RMSProp.step(params)": "Optimizer.step calls len(params) first",
+    "optimizers.Adam.step(grads)": "Optimizer._start: 'got int', not the value",
+    "optimizers.GradientDescent.step(grads)": "Optimizer._start: 'got int', not the value",
+    "optimizers.Momentum.step(grads)": "Optimizer._start: 'got int', not the value",
+    "optimizers.RMSProp.step(grads)": "Optimizer._start: 'got int', not the value",
+    "network.MLP.copy(dtype)": "MLP.copy: np.dtype(dtype) unchecked (use check_dtype)",
+    "training.fit(model)": "fit: 'model must be a gdcode MLP, got int', not the value",
+    "training.fit(validation_data)": "fit: 'validation_data ... got int', not the value",
+    "optimizers.Adam(eps)": "optimizers._check_eps echoes float(eps), not eps (check_positive)",
+    "network.MLP(layer_sizes)": "MLP: len(layer_sizes) on a 0-d array, unchecked",
+    **{
+        case: "MLP._check_y: np.asarray(y) on a ragged list, before check_array"
+        for case in (
+            "network.MLP.accuracy(y)",
+            "network.MLP.loss(y)",
+            "network.MLP.loss_and_gradients(y)",
+            "training.fit(y)",
+            "gradcheck.gradient_check(y)",
+            "gradcheck.numerical_gradients(y)",
+        )
+    },
+}
 
 
 # ----------------------------------------------------------------------------- the walk
@@ -472,8 +516,14 @@ def call_with_junk(key: str, function: Callable, parameter: str, junk) -> None:
 # ----------------------------------------------------------------------------- tests
 
 CALLABLES = public_callables()
+def _case(key: str, parameter: str):
+    name = f"{key.removeprefix('gdcode.')}({parameter})"
+    marks = [pytest.mark.xfail(strict=True, reason=ELSEWHERE[name])] if name in ELSEWHERE else []
+    return pytest.param(key, parameter, id=name, marks=marks)
+
+
 CASES = [
-    pytest.param(key, parameter, id=f"{key.removeprefix('gdcode.')}({parameter})")
+    _case(key, parameter)
     for key, function in sorted(CALLABLES.items())
     if key in VALID
     for parameter in parameters(function)
@@ -503,8 +553,15 @@ def test_every_public_callable_is_walked():
     assert len(CASES) > 100  # the walk found the API (a broken walk must not pass quietly)
 
 
+def _always(test):
+    for value in reversed(ALWAYS):
+        test = example(junk=value)(test)
+    return test
+
+
 @pytest.mark.parametrize(("key", "parameter"), CASES)
 @SETTINGS
+@_always
 @given(junk=JUNK)
 def test_junk_is_refused_clearly_or_handled(key, parameter, junk):
     call_with_junk(key, CALLABLES[key], parameter, junk)
