@@ -436,12 +436,13 @@ def check_array(
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
     if finite and array.dtype.kind == "f" and not _all_finite(array):
         bad = ~np.isfinite(array)
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = first[0] if len(first) == 1 else first
-        raise ValueError(
-            f"{name} contains NaN or infinity ({int(bad.sum())} entries, first at "
-            f"index {where}: {array[first]})"
-        )
+        if bad.any():  # (the quick test also fails when a row sum merely overflows)
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            where = first[0] if len(first) == 1 else first
+            raise ValueError(
+                f"{name} contains NaN or infinity ({int(bad.sum())} entries, first at "
+                f"index {where}: {array[first]})"
+            )
     if dtype is not None:
         array = _cast(name, array, np.dtype(dtype))
     return array
