@@ -33,7 +33,14 @@ from .losses import binary_cross_entropy, mse, mse_grad, softmax_cross_entropy
 from .network import MLP
 from .one_param import Trajectory, gradient_descent, numerical_gradient
 from .optimizers import Adam, GradientDescent, Momentum, Optimizer, RMSProp
-from .schedules import Schedule, constant, cosine_decay, exponential_decay, step_decay
+from .schedules import (
+    Schedule,
+    constant,
+    cosine_decay,
+    exponential_decay,
+    step_decay,
+    warmup_cosine,
+)
 from .surfaces import Quadratic, Rosenbrock, Surface, optimize_2d
 from .training import DivergenceWarning, History, fit
 
@@ -104,6 +111,7 @@ __all__ = [
     "cosine_decay",
     "exponential_decay",
     "step_decay",
+    "warmup_cosine",
     # surfaces
     "Quadratic",
     "Rosenbrock",

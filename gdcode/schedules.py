@@ -31,6 +31,7 @@ __all__ = [
     "cosine_decay",
     "exponential_decay",
     "step_decay",
+    "warmup_cosine",
 ]
 
 #: The largest step number (NumPy's int64 holds the steps).
@@ -183,4 +184,47 @@ def cosine_decay(
         rule,
         f"cosine_decay(learning_rate={eta!r}, total_steps={total_steps}, "
         f"final_learning_rate={final!r})",
+    )
+
+
+def warmup_cosine(
+    learning_rate: float,
+    warmup_steps: int,
+    total_steps: int,
+    final_learning_rate: float = 0.0,
+) -> Schedule:
+    """Linear warm-up for ``warmup_steps`` steps, then :func:`cosine_decay`.
+
+    The shape of the learning rate used to train most large models: rising from
+    near zero, while the first steps are unreliable, then decaying.
+
+    .. math:: \\eta_t = \\eta \\, \\frac{t + 1}{W} \\quad (t < W), \\qquad
+              \\eta_t = \\text{cosine\\_decay}(\\eta, T - W)(t - W) \\quad (t \\ge W)
+
+    Examples
+    --------
+    >>> s = warmup_cosine(1.0, warmup_steps=4, total_steps=104)
+    >>> s(0), s(3), s(54), s(104)
+    (0.25, 1.0, 0.5, 0.0)
+    """
+    eta = check_positive("learning_rate", learning_rate)
+    warmup_steps = check_positive_int("warmup_steps", warmup_steps, maximum=MAX_STEP)
+    total_steps = check_positive_int("total_steps", total_steps, maximum=MAX_STEP)
+    if total_steps <= warmup_steps:
+        raise ValueError(
+            f"total_steps must be > warmup_steps={warmup_steps}, got {total_steps}"
+        )
+    final = check_real("final_learning_rate", final_learning_rate)
+    decay = cosine_decay(eta, total_steps - warmup_steps, final)
+
+    def rule(step):
+        step = np.asarray(step)
+        warm = eta * (step + 1) / warmup_steps
+        after = decay(np.maximum(step - warmup_steps, 0))
+        return np.where(step < warmup_steps, warm, after)
+
+    return Schedule(
+        rule,
+        f"warmup_cosine(learning_rate={eta!r}, warmup_steps={warmup_steps}, "
+        f"total_steps={total_steps}, final_learning_rate={final!r})",
     )

@@ -16,6 +16,7 @@ from gdcode import (
     cosine_decay,
     exponential_decay,
     step_decay,
+    warmup_cosine,
 )
 from gdcode.optimizers import get_optimizer
 
@@ -233,6 +234,14 @@ def test_cosine_decay_by_hand():
     assert values.shape == (101,) and np.all(np.diff(values) <= 0)
 
 
+def test_warmup_cosine_by_hand():
+    s = warmup_cosine(1.0, warmup_steps=4, total_steps=104)
+    # warm-up (t + 1) / 4: 0.25, 0.5, 0.75, 1; then a cosine over 100 steps
+    assert [s(t) for t in range(5)] == pytest.approx([0.25, 0.5, 0.75, 1.0, 1.0])
+    assert s(54) == pytest.approx(0.5) and s(104) == pytest.approx(0.0)
+    assert "warmup_cosine(learning_rate=1.0, warmup_steps=4" in repr(s)
+
+
 def test_schedules_are_pure():
     s = exponential_decay(0.3, 0.9, 7)
     forward = [s(t) for t in range(20)]
@@ -255,6 +264,8 @@ def test_schedules_are_pure():
         (lambda: cosine_decay(0.1, total_steps=0), ValueError, r"total_steps must be >= 1"),
         (lambda: cosine_decay(0.1, 10, final_learning_rate=0.2), ValueError,
          r"final_learning_rate must be in \[0, learning_rate=0\.1\], got 0\.2"),
+        (lambda: warmup_cosine(0.1, 10, 10), ValueError,
+         r"total_steps must be > warmup_steps=10, got 10"),
         (lambda: cosine_decay(0.1, total_steps=2**70), ValueError,
          r"total_steps must be <= 9,223,372,036,854,775,807, got 1180591620717411303424"),
         (lambda: constant("0.1"), TypeError, r"learning_rate must be a real number, got '0\.1'"),
