@@ -88,6 +88,16 @@ def _check_factor(name: str, value) -> float:
     return check_in_range(name, value, 0, 1, low_inclusive=False, high_inclusive=True)
 
 
+def _check_final(final_learning_rate, eta: float) -> float:
+    final = check_real("final_learning_rate", final_learning_rate)
+    if not 0 <= final <= eta:
+        raise ValueError(
+            f"final_learning_rate must be in [0, learning_rate={eta!r}], "
+            f"got {final_learning_rate!r}"
+        )
+    return final
+
+
 def constant(learning_rate: float) -> Schedule:
     """The same learning rate at every step, :math:`\\eta_t = \\eta`.
 
@@ -169,12 +179,7 @@ def cosine_decay(
     """
     eta = check_positive("learning_rate", learning_rate)
     total_steps = check_positive_int("total_steps", total_steps, maximum=MAX_STEP)
-    final = check_real("final_learning_rate", final_learning_rate)
-    if not 0 <= final <= eta:
-        raise ValueError(
-            f"final_learning_rate must be in [0, learning_rate={eta!r}], "
-            f"got {final_learning_rate!r}"
-        )
+    final = _check_final(final_learning_rate, eta)
 
     def rule(step):
         progress = np.minimum(np.asarray(step), total_steps) / total_steps  # 0 -> 1
@@ -214,7 +219,7 @@ def warmup_cosine(
         raise ValueError(
             f"total_steps must be > warmup_steps={warmup_steps}, got {total_steps}"
         )
-    final = check_real("final_learning_rate", final_learning_rate)
+    final = _check_final(final_learning_rate, eta)
     decay = cosine_decay(eta, total_steps - warmup_steps, final)
 
     def rule(step):
