@@ -219,8 +219,8 @@ def softmax(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     .. math:: P_{ij} = \\frac{e^{Z_{ij}}}{\\sum_k e^{Z_{ik}}}
 
     Subtracting the row maximum first changes nothing mathematically but keeps
-    :math:`e^{Z}` from overflowing. A row holding NaN, or more than one
-    :math:`+\\infty`, has no meaningful softmax and gives NaN.
+    :math:`e^{Z}` from overflowing. A row holding NaN or :math:`+\\infty` gives
+    NaN; an entry :math:`-\\infty` gets probability 0.
 
     Parameters
     ----------
