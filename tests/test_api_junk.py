@@ -323,6 +323,26 @@ VALID: dict[str, dict[str, Callable[[], object]]] = {
         "data": _playground_data, "learning_rate": lambda: 0.15, "n_steps": lambda: 3,
     },
     "gdcode.playground.write_playground_data": {"path": lambda: "written/playground.json"},
+    # Public functions on branches not merged yet when this was written (an entry for a
+    # callable that does not exist is simply unused).
+    "gdcode.playground.playground_schedule": {
+        "schedule": lambda: "step", "learning_rate": lambda: 0.15, "n_steps": lambda: 30
+    },
+    "gdcode.playground.run_length": {
+        "n_steps": lambda: 30, "batch_size": lambda: 4, "n_samples": lambda: 60
+    },
+    **{
+        f"gdcode.explorables.{name}": {}
+        for name in ("one_weight_data", "surface_race_data", "backprop_steps_data",
+                     "reference_runs")
+    },
+    "gdcode.explorables.write_explorables_data": {"directory": lambda: "explorables"},
+    "gdcode.curvature.hessian_vector_product": {
+        "model": _model, "X": lambda: X2, "y": lambda: Y2, "v": lambda: np.ones(17)
+    },
+    "gdcode.curvature.hessian_max_eigenvalue": {
+        "model": _model, "X": lambda: X2, "y": lambda: Y2, "iterations": lambda: 5
+    },
 }
 
 #: Parameters any call may write to by design (when it succeeds): figures, ``out`` arrays,
@@ -570,7 +590,9 @@ def test_junk_is_refused_clearly_or_handled(key, parameter, junk):
     call_with_junk(key, CALLABLES[key], parameter, junk)
 
 
-@pytest.mark.parametrize("key", sorted(k for k in VALID if k in CALLABLES))
+@pytest.mark.parametrize(
+    "key", sorted(k for k in VALID if k in CALLABLES and parameters(CALLABLES[k]))
+)
 def test_the_valid_calls_are_valid(key):
     """The baseline must work, or every junk case would pass for the wrong reason."""
     function = CALLABLES[key]
