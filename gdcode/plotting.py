@@ -534,7 +534,7 @@ def plot_comparison(
     ylabel : str, optional
         Label of the y axis.
     fmt : str, default "{:.3g}"
-        Format of the number written above each bar: a :meth:`str.format`
+        Format of the number written above each bar: a ``str.format``
         string with one field, such as ``"{:.1%}"``.
     title : str, optional
         Axes title.
