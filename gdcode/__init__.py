@@ -27,33 +27,12 @@ from __future__ import annotations
 
 import importlib
 
-from .activations import (
-    get_activation,
-    identity,
-    identity_grad,
-    relu,
-    relu_grad,
-    sigmoid,
-    sigmoid_grad,
-    softmax,
-    softmax_backward,
-    tanh,
-    tanh_grad,
-)
+from .activations import relu, relu_grad, sigmoid, sigmoid_grad, softmax, tanh, tanh_grad
 from .gradcheck import GradCheckResult, gradient_check, numerical_gradients
-from .losses import (
-    binary_cross_entropy,
-    binary_cross_entropy_grad,
-    get_loss,
-    identity_mse,
-    mse,
-    mse_grad,
-    sigmoid_binary_cross_entropy,
-    softmax_cross_entropy,
-)
+from .losses import binary_cross_entropy, mse, mse_grad, softmax_cross_entropy
 from .network import MLP
 from .one_param import Trajectory, gradient_descent, numerical_gradient
-from .optimizers import Adam, GradientDescent, Momentum, Optimizer, RMSProp, get_optimizer
+from .optimizers import Adam, GradientDescent, Momentum, Optimizer, RMSProp
 from .schedules import (
     Schedule,
     constant,
@@ -63,7 +42,7 @@ from .schedules import (
     warmup_cosine,
 )
 from .surfaces import Quadratic, Rosenbrock, Surface, optimize_2d
-from .training import DivergenceWarning, History, fit, progress_enabled
+from .training import DivergenceWarning, History, fit
 
 __version__ = "0.1.0"
 
@@ -104,25 +83,17 @@ __all__ = [
     "gradient_descent",
     "numerical_gradient",
     # activations
-    "get_activation",
-    "identity",
-    "identity_grad",
     "relu",
     "relu_grad",
     "sigmoid",
     "sigmoid_grad",
     "softmax",
-    "softmax_backward",
     "tanh",
     "tanh_grad",
     # losses
     "binary_cross_entropy",
-    "binary_cross_entropy_grad",
-    "get_loss",
-    "identity_mse",
     "mse",
     "mse_grad",
-    "sigmoid_binary_cross_entropy",
     "softmax_cross_entropy",
     # network and gradient checks
     "MLP",
@@ -135,7 +106,6 @@ __all__ = [
     "Momentum",
     "Optimizer",
     "RMSProp",
-    "get_optimizer",
     "Schedule",
     "constant",
     "cosine_decay",
@@ -151,7 +121,6 @@ __all__ = [
     "DivergenceWarning",
     "History",
     "fit",
-    "progress_enabled",
     # imported on first use
     *_LAZY,
     "__version__",

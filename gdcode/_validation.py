@@ -14,28 +14,45 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 
 __all__ = [
     "as_rng",
     "check_array",
+    "check_bool",
     "check_choice",
+    "check_dtype",
     "check_in_range",
+    "check_interval",
     "check_labels",
     "check_learning_rate",
+    "check_path",
+    "check_positive",
     "check_positive_int",
     "check_real",
+    "describe",
+    "scheduled_learning_rate",
 ]
 
 
-def _describe(value: object) -> str:
-    """Short ``repr`` of a value and its type, for error messages."""
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
+def _short(value: object) -> str:
+    """``repr`` of a value, cut to 60 characters, for error messages."""
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the real error
+        text = f"<{type(value).__name__} object>"
+    if isinstance(value, np.ndarray):
+        text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def describe(value: object) -> str:
+    """Short ``repr`` of a value and its type, for error messages: ``"'0.1' (str)"``."""
+    return f"{_short(value)} ({type(value).__name__})"
 
 
 def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -63,7 +80,7 @@ def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
         return rng
     if isinstance(rng, bool) or not isinstance(rng, numbers.Integral):
         raise TypeError(
-            "rng must be a numpy.random.Generator, an int seed or None, got " + _describe(rng)
+            "rng must be a numpy.random.Generator, an int seed or None, got " + describe(rng)
         )
     if rng < 0:
         raise ValueError(f"rng seed must be >= 0, got {rng}")
@@ -74,13 +91,129 @@ def check_real(name: str, value: object) -> float:
     """Return ``value`` as a finite Python float, or raise.
 
     ``bool`` is rejected: ``True`` is not a learning rate.
+
+    Examples
+    --------
+    >>> check_real("slope", 2)
+    2.0
+    >>> check_real("slope", float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: slope must be a finite number, got nan
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {_describe(value)}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}")
-    return value
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {describe(value)}")
+    number = _as_float(value)  # an int like 10**400 becomes inf, and is rejected
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {_short(value)}")
+    return number
+
+
+def check_positive(name: str, value: object) -> float:
+    """Return ``value`` as a finite float > 0, or raise.
+
+    Examples
+    --------
+    >>> check_positive("eps", 1e-6)
+    1e-06
+    >>> check_positive("eps", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: eps must be > 0, got 0
+    """
+    number = check_real(name, value)
+    if number <= 0:
+        raise ValueError(f"{name} must be > 0, got {_short(value)}")
+    return number
+
+
+def check_bool(name: str, value: object, allow_none: bool = False) -> bool | None:
+    """Return ``value`` as ``True`` or ``False`` (or ``None`` if allowed), or raise.
+
+    Only real booleans count (``bool`` or ``numpy.bool_``): ``1`` and ``"yes"``
+    are rejected, so a misplaced positional argument cannot pass as a flag.
+
+    Examples
+    --------
+    >>> check_bool("flatten", True)
+    True
+    >>> check_bool("flatten", "yes")
+    Traceback (most recent call last):
+    ...
+    TypeError: flatten must be True or False, got 'yes'
+    """
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, bool | np.bool_):
+        allowed = "True, False or None" if allow_none else "True or False"
+        raise TypeError(f"{name} must be {allowed}, got {_short(value)}")
+    return bool(value)
+
+
+def check_dtype(
+    name: str, dtype: object, allowed: Iterable[type] | None = None, kinds: str = "fiu"
+) -> np.dtype:
+    """Return ``dtype`` as a :class:`numpy.dtype`, checked.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name used in messages.
+    dtype : dtype-like
+        For example ``numpy.float32`` or ``"float64"``. ``None`` is rejected
+        (NumPy would quietly read it as float64).
+    allowed : sequence of dtypes, optional
+        The only dtypes accepted, e.g. ``(np.float32, np.float64)``.
+    kinds : str
+        NumPy kind codes accepted when ``allowed`` is not given: ``"f"``
+        floating, ``"i"`` signed and ``"u"`` unsigned integers.
+
+    Examples
+    --------
+    >>> check_dtype("dtype", "float32")
+    dtype('float32')
+    >>> check_dtype("dtype", np.float16, allowed=(np.float32, np.float64))
+    Traceback (most recent call last):
+    ...
+    ValueError: dtype must be numpy.float32 or numpy.float64, got <class 'numpy.float16'>
+    """
+    if allowed is not None:
+        allowed = [np.dtype(a) for a in allowed]
+        options = " or ".join(f"numpy.{a.name}" for a in allowed)
+    else:
+        kind = {"f": "floating", "fiu": "numeric", "iu": "integer"}.get(kinds, f"kind {kinds!r}")
+        options = f"a {kind} NumPy dtype such as numpy.float32"
+    try:
+        if dtype is None:
+            raise TypeError
+        result = np.dtype(dtype)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be {options}, got {_short(dtype)}") from error
+    if (allowed is not None and result not in allowed) or (
+        allowed is None and result.kind not in kinds
+    ):
+        raise ValueError(f"{name} must be {options}, got {_short(dtype)}")
+    return result
+
+
+def check_path(name: str, path: object) -> Path:
+    """Return ``path`` as a :class:`pathlib.Path`; it must be a ``str`` or path-like.
+
+    Examples
+    --------
+    >>> check_path("path", "data/playground.json").name
+    'playground.json'
+    >>> check_path("path", None)
+    Traceback (most recent call last):
+    ...
+    TypeError: path must be a file path (str or pathlib.Path), got None
+    """
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{name} must be a file path (str or pathlib.Path), got {_short(path)}")
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.strip() or "\0" in text:
+        raise ValueError(f"{name} must be a non-empty file path, got {_short(path)}")
+    return Path(text).expanduser()
 
 
 def check_learning_rate(
@@ -113,21 +246,55 @@ def check_learning_rate(
     """
     if callable(learning_rate) and not isinstance(learning_rate, numbers.Number):
         return learning_rate
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
+    if isinstance(learning_rate, bool | np.bool_) or not isinstance(learning_rate, numbers.Real):
         raise TypeError(
             f"{name} must be a number > 0 or a schedule (a callable step -> float), "
-            f"got {_describe(learning_rate)}"
+            f"got {describe(learning_rate)}"
         )
-    value = float(learning_rate)
+    value = _as_float(learning_rate)
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+        raise ValueError(f"{name} must be a finite number > 0, got {_short(learning_rate)}")
     if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {learning_rate!r}")
+        raise ValueError(f"{name} must be > 0, got {_short(learning_rate)}")
     return value
 
 
-def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
-    """Check that ``value`` is an integer ``>= minimum`` and return it as ``int``.
+def scheduled_learning_rate(schedule: Callable[[int], float], step: int) -> float:
+    """Ask a schedule for the learning rate at ``step`` and check the answer.
+
+    A schedule may return 0 (cosine decay ends there) but never a negative,
+    infinite or NaN rate, nor something that is not a number.
+
+    Examples
+    --------
+    >>> scheduled_learning_rate(lambda t: 0.1 / (t + 1), 4)
+    0.02
+    >>> scheduled_learning_rate(lambda t: -0.1, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: the learning_rate schedule returned -0.1 at step 3; it must be a finite number >= 0
+    """
+    value = schedule(step)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"the learning_rate schedule returned {describe(value)} at step {step}; "
+            "it must return a number"
+        )
+    eta = _as_float(value)
+    if not (math.isfinite(eta) and eta >= 0):
+        raise ValueError(
+            f"the learning_rate schedule returned {_short(value)} at step {step}; "
+            "it must be a finite number >= 0"
+        )
+    return eta
+
+
+def check_positive_int(
+    name: str, value: object, minimum: int = 1, maximum: int | None = None
+) -> int:
+    """Check that ``value`` is an integer ``>= minimum`` (and ``<= maximum``); return an ``int``.
 
     ``bool``, floats (even ``32.0``) and strings are rejected with ``TypeError``;
     NumPy integers are accepted.
@@ -142,10 +309,12 @@ def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
     ValueError: batch_size must be >= 1, got 0
     """
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {_describe(value)}")
+        raise TypeError(f"{name} must be an integer, got {describe(value)}")
     value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum:,}, got {_short(value)}")
     return value
 
 
@@ -176,7 +345,7 @@ def check_in_range(
     if not (above_low and below_high):
         left = "[" if low_inclusive else "("
         right = "]" if high_inclusive else ")"
-        raise ValueError(f"{name} must be in {left}{low}, {high}{right}, got {value!r}")
+        raise ValueError(f"{name} must be in {left}{low}, {high}{right}, got {_short(value)}")
     return number
 
 
@@ -195,7 +364,7 @@ def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
     choices = list(choices)
     options = ", ".join(repr(c) for c in choices)
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be one of {options}, got {_describe(value)}")
+        raise TypeError(f"{name} must be one of {options}, got {describe(value)}")
     key = value.lower()
     if key not in choices:
         raise ValueError(f"unknown {name} {value!r}; choose one of {options}")
@@ -223,6 +392,7 @@ def check_array(
     ndim: int | None = None,
     finite: bool = True,
     dtype: np.dtype | type | None = None,
+    allow_empty: bool = False,
 ) -> np.ndarray:
     """Convert ``X`` to a numeric array and check its shape and values.
 
@@ -231,13 +401,17 @@ def check_array(
     name : str
         Parameter name used in messages, e.g. ``"X"``.
     X : array_like
-        The data.
+        The data: a number, a (nested) list of numbers or an array. Strings,
+        ``None``, ragged lists and complex numbers are rejected.
     ndim : int, optional
         Required number of dimensions.
     finite : bool
         Reject NaN and infinity.
     dtype : numpy dtype, optional
-        Cast to this dtype (a copy is only made when needed).
+        Cast to this dtype (a copy is only made when needed). A value too
+        large for it (e.g. 1e300 for float32) is an error, not an infinity.
+    allow_empty : bool
+        Accept an array with no entries (rejected by default).
 
     Returns
     -------
@@ -247,36 +421,75 @@ def check_array(
     --------
     >>> check_array("X", [[1.0, 2.0]], ndim=2).shape
     (1, 2)
+    >>> check_array("X", [[1], [2, 3]])
+    Traceback (most recent call last):
+    ...
+    ValueError: X must be a rectangular array; its rows have different lengths: [[1], [2, 3]]
     """
-    try:
-        array = np.asarray(X) if dtype is None else np.asarray(X, dtype=dtype)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be a numeric array, got {_describe(X)}") from error
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must be a numeric array, got dtype {array.dtype}")
-    if np.issubdtype(array.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be real, got dtype {array.dtype}")
+    array = _numeric_array(name, X)
     if ndim is not None and array.ndim != ndim:
-        shape_hint = {1: "(n_samples,)", 2: "(n_samples, n_features)"}.get(ndim, "")
-        raise ValueError(
-            f"{name} must be a {ndim}-D array {shape_hint}, got shape {array.shape}".replace(
-                "  ", " "
-            )
-        )
-    if array.ndim >= 1 and array.shape[0] == 0:
-        raise ValueError(f"{name} must contain at least one sample, got shape {array.shape}")
-    if finite and np.issubdtype(array.dtype, np.floating) and not _all_finite(array):
+        shape_hint = {1: " (n_samples,)", 2: " (n_samples, n_features)"}.get(ndim, "")
+        raise ValueError(f"{name} must be a {ndim}-D array{shape_hint}, got shape {array.shape}")
+    if not allow_empty and array.size == 0:
+        if array.ndim >= 1 and array.shape[0] == 0:
+            raise ValueError(f"{name} must contain at least one sample, got shape {array.shape}")
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    if finite and array.dtype.kind == "f" and not _all_finite(array):
         bad = ~np.isfinite(array)
-        if bad.any():
+        if bad.any():  # (the quick test also fails when a row sum merely overflows)
             first = tuple(int(i) for i in np.argwhere(bad)[0])
             where = first[0] if len(first) == 1 else first
             raise ValueError(
                 f"{name} contains NaN or infinity ({int(bad.sum())} entries, first at "
                 f"index {where}: {array[first]})"
             )
+    if dtype is not None:
+        array = _cast(name, array, np.dtype(dtype))
     return array
+
+
+def _numeric_array(name: str, X: object) -> np.ndarray:
+    """``np.asarray(X)`` for real numbers only (bool counts as a number)."""
+    if isinstance(X, np.ndarray):
+        array = X
+    else:
+        if X is None or isinstance(X, str | bytes | dict | set):
+            raise TypeError(f"{name} must be a numeric array, got {describe(X)}")
+        try:
+            array = np.asarray(X)
+        except ValueError as error:  # NumPy >= 1.24: "inhomogeneous shape"
+            raise ValueError(
+                f"{name} must be a rectangular array; its rows have different lengths: "
+                f"{_short(X)}"
+            ) from error
+        except (TypeError, OverflowError) as error:
+            raise TypeError(f"{name} must be a numeric array, got {describe(X)}") from error
+    if array.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got dtype {array.dtype}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must be a numeric array, got {_short(X)} (dtype {array.dtype})"
+        )
+    return array
+
+
+def _cast(name: str, array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``array.astype(dtype)``, refusing values the dtype cannot hold."""
+    if array.dtype == dtype:
+        return array
+    if dtype.kind == "f" and array.dtype.kind in "fiu":
+        largest = np.finfo(dtype).max
+        with np.errstate(over="ignore", invalid="ignore"):
+            too_big = np.abs(array) > largest
+        if too_big.any():
+            first = tuple(int(i) for i in np.argwhere(too_big)[0])
+            where = first[0] if len(first) == 1 else first
+            raise ValueError(
+                f"{name} has values too large for {dtype.name} (largest {largest:.4g}): "
+                f"{int(too_big.sum())} entries, first at index {where}: {array[first]}"
+            )
+    with np.errstate(over="ignore", invalid="ignore"):
+        return array.astype(dtype)
 
 
 def check_labels(name: str, y: object, n_classes: int) -> np.ndarray:
@@ -302,12 +515,11 @@ def check_labels(name: str, y: object, n_classes: int) -> np.ndarray:
             f"{name} must be a 1-D array of integer class labels (n_samples,), "
             f"got shape {labels.shape}"
         )
-    if np.issubdtype(labels.dtype, np.floating):
-        if not np.all(labels == np.round(labels)):
-            bad = labels[labels != np.round(labels)][0]
-            raise ValueError(f"{name} must hold integer class labels, got {bad}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        labels = labels.astype(np.int64)
+    if labels.dtype.kind == "f":
+        fractional = labels != np.round(labels)
+        if fractional.any():
+            raise ValueError(f"{name} must hold integer class labels, got {labels[fractional][0]}")
+    # range first, cast after: a label like 1e19 must be reported as it was given
     outside = (labels < 0) | (labels >= n_classes)
     if outside.any():
         bad = labels[outside][0]
@@ -315,20 +527,43 @@ def check_labels(name: str, y: object, n_classes: int) -> np.ndarray:
             f"{name} has labels outside 0..{n_classes - 1}: found {bad} "
             f"(expected {n_classes} classes)"
         )
+    if labels.dtype.kind != "i":
+        labels = labels.astype(np.int64)
     return labels
 
 
-def check_interval(name: str, value) -> tuple[float, float]:
+def check_interval(name: str, value: object) -> tuple[float, float]:
     """Return ``value`` as a finite pair ``(low, high)`` with ``low < high``.
 
     Raises ``TypeError`` if it is not a pair of numbers and ``ValueError`` if it is
     not finite or not increasing; both messages name ``name`` and echo the value.
+
+    Examples
+    --------
+    >>> check_interval("xlim", (-1, 2))
+    (-1.0, 2.0)
+    >>> check_interval("xlim", (2, 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: xlim must be finite with low < high, got (2, 1)
     """
-    try:
-        low, high = (float(v) for v in value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a pair of numbers (low, high), got {value!r}") from exc
+    one_d = isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim == 1)
+    pair = list(value) if one_d else None
+    if (
+        pair is None
+        or len(pair) != 2
+        or any(isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real) for v in pair)
+    ):
+        raise TypeError(f"{name} must be a pair of numbers (low, high), got {_short(value)}")
+    low, high = (_as_float(v) for v in pair)
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(f"{name} must be finite with low < high, got {value!r}")
+        raise ValueError(f"{name} must be finite with low < high, got {_short(value)}")
     return low, high
 
+
+def _as_float(value: numbers.Real) -> float:
+    """``float(value)``, with infinity for an int too large for a float."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf

@@ -21,14 +21,15 @@ name           :math:`f(z)`                                :math:`f'(z)`
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_choice
+from ._validation import check_array
 
 __all__ = [
     "ACTIVATIONS",
-    "get_activation",
+    "Activation",
     "identity",
     "identity_grad",
     "relu",
@@ -36,16 +37,34 @@ __all__ = [
     "sigmoid",
     "sigmoid_grad",
     "softmax",
-    "softmax_backward",
     "tanh",
     "tanh_grad",
 ]
 
 
-def _float_array(Z) -> np.ndarray:
-    """``Z`` as a floating-point array (integers become float64)."""
-    Z = np.asarray(Z)
-    return Z if Z.dtype.kind == "f" else Z.astype(np.float64)
+def _float_array(Z, out=None, out_kinds: str = "f") -> np.ndarray:
+    """``Z`` as a floating-point array (integers become float64), and ``out`` checked.
+
+    Floating-point arrays pass straight through (the network calls these
+    functions at every step); anything else is checked: a number or a
+    rectangular (nested) list of numbers is fine, a string, ``None`` or a
+    ragged list is not. Infinity and NaN are allowed and give what the
+    formula gives in the limit (or NaN).
+    """
+    if not (isinstance(Z, np.ndarray) and Z.dtype.kind == "f"):
+        Z = check_array("Z", Z, finite=False, allow_empty=True)
+        if Z.dtype.kind != "f":
+            Z = Z.astype(np.float64)
+    if out is not None and not (
+        isinstance(out, np.ndarray) and out.shape == Z.shape and out.dtype.kind in out_kinds
+    ):
+        what = f"{type(out).__name__}" + (
+            f" of shape {out.shape} and dtype {out.dtype}" if isinstance(out, np.ndarray) else ""
+        )
+        raise TypeError(
+            f"out must be a floating-point array of shape {Z.shape} like Z, got {what}"
+        )
+    return Z
 
 
 def sigmoid(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -71,8 +90,10 @@ def sigmoid(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     >>> sigmoid(np.array([0.0, -1000.0, 1000.0]))
     array([0.5, 0. , 1. ])
     """
-    Z = _float_array(Z)
-    out = np.multiply(Z, 0.5, out=out)
+    Z = _float_array(Z, out)
+    if out is None:
+        out = np.empty_like(Z)
+    np.multiply(Z, 0.5, out=out)  # sigma(z) = (1 + tanh(z / 2)) / 2, in place
     np.tanh(out, out=out)
     out += 1.0
     out *= 0.5
@@ -111,7 +132,10 @@ def tanh(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     >>> tanh(np.array([0.0]))
     array([0.])
     """
-    return np.tanh(_float_array(Z), out=out)
+    Z = _float_array(Z, out)
+    if out is None:
+        out = np.empty_like(Z)
+    return np.tanh(Z, out=out)
 
 
 def tanh_grad(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -122,7 +146,7 @@ def tanh_grad(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     >>> tanh_grad(np.array([0.0]))
     array([1.])
     """
-    T = np.tanh(_float_array(Z), out=out)
+    T = tanh(Z, out=out)
     np.multiply(T, T, out=T)
     return np.subtract(1.0, T, out=T)
 
@@ -135,7 +159,9 @@ def relu(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     >>> relu(np.array([-2.0, 0.0, 3.0]))
     array([0., 0., 3.])
     """
-    Z = _float_array(Z)
+    Z = _float_array(Z, out)
+    if out is None:
+        out = np.empty_like(Z)
     return np.maximum(Z, 0, out=out)
 
 
@@ -151,7 +177,7 @@ def relu_grad(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     >>> relu_grad(np.array([-2.0, 0.0, 3.0]))
     array([0., 0., 1.])
     """
-    Z = _float_array(Z)
+    Z = _float_array(Z, out, out_kinds="fb")
     if out is None:
         out = np.empty_like(Z)
     return np.greater(Z, 0, out=out)  # True/False are stored as 1.0/0.0
@@ -165,7 +191,7 @@ def identity(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     >>> identity(np.array([1.5]))
     array([1.5])
     """
-    Z = _float_array(Z)
+    Z = _float_array(Z, out)
     if out is None:
         return Z.copy()
     np.copyto(out, Z)
@@ -180,7 +206,7 @@ def identity_grad(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     >>> identity_grad(np.array([1.5, -2.0]))
     array([1., 1.])
     """
-    Z = _float_array(Z)
+    Z = _float_array(Z, out)
     if out is None:
         return np.ones_like(Z)
     out.fill(1)
@@ -193,7 +219,8 @@ def softmax(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     .. math:: P_{ij} = \\frac{e^{Z_{ij}}}{\\sum_k e^{Z_{ik}}}
 
     Subtracting the row maximum first changes nothing mathematically but keeps
-    :math:`e^{Z}` from overflowing.
+    :math:`e^{Z}` from overflowing. A row holding NaN or :math:`+\\infty` gives
+    NaN; an entry :math:`-\\infty` gets probability 0.
 
     Parameters
     ----------
@@ -213,68 +240,32 @@ def softmax(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     array([[0.5, 0.5],
            [1. , 0. ]])
     """
-    Z = _float_array(Z)
-    out = np.subtract(Z, Z.max(axis=-1, keepdims=True), out=out)
-    np.exp(out, out=out)
-    out /= out.sum(axis=-1, keepdims=True)
+    Z = _float_array(Z, out)
+    if Z.ndim == 0 or Z.size == 0:
+        raise ValueError(
+            f"Z must hold at least one class along its last axis, got shape {Z.shape}"
+        )
+    if out is None:
+        out = np.empty_like(Z)
+    # -1e308 - 1e308 overflows to -inf, whose exp is the right answer, 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.subtract(Z, Z.max(axis=-1, keepdims=True), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=-1, keepdims=True)
     return out
 
 
-def softmax_backward(Z: np.ndarray, dP: np.ndarray) -> np.ndarray:
-    """Backpropagate through softmax: from :math:`dP` to :math:`dZ`.
+class Activation(NamedTuple):
+    """An activation function :math:`f` and its derivative :math:`f'`."""
 
-    Softmax mixes the entries of a row, so its derivative is a matrix per row
-    (the Jacobian :math:`\\partial P_i/\\partial Z_j = P_i(\\delta_{ij} - P_j)`).
-    Multiplying by it gives
-
-    .. math:: dZ = P \\odot (dP - \\textstyle\\sum_j dP_j P_j).
-
-    Networks never need this: :func:`gdcode.losses.softmax_cross_entropy` fuses
-    softmax with the loss, where everything simplifies to ``(P - Y) / n``.
-
-    Parameters
-    ----------
-    Z : ndarray, shape (n_samples, n_classes)
-        Logits.
-    dP : ndarray, shape (n_samples, n_classes)
-        Gradient of some loss with respect to the probabilities.
-
-    Returns
-    -------
-    dZ : ndarray, shape (n_samples, n_classes)
-    """
-    P = softmax(Z)
-    dP = np.asarray(dP, dtype=P.dtype)
-    return P * (dP - np.sum(dP * P, axis=-1, keepdims=True))
+    f: Callable[..., np.ndarray]
+    grad: Callable[..., np.ndarray]
 
 
-ActivationFn = Callable[..., np.ndarray]
-
-#: The element-wise activations a network can use, with their derivatives.
-ACTIVATIONS: dict[str, tuple[ActivationFn, ActivationFn]] = {
-    "sigmoid": (sigmoid, sigmoid_grad),
-    "tanh": (tanh, tanh_grad),
-    "relu": (relu, relu_grad),
-    "identity": (identity, identity_grad),
+#: The element-wise activations a network can use, by name.
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(sigmoid, sigmoid_grad),
+    "tanh": Activation(tanh, tanh_grad),
+    "relu": Activation(relu, relu_grad),
+    "identity": Activation(identity, identity_grad),
 }
-
-
-def get_activation(name: str) -> tuple[ActivationFn, ActivationFn]:
-    """Look up an activation and its derivative by name.
-
-    Parameters
-    ----------
-    name : {"sigmoid", "tanh", "relu", "identity"}
-
-    Returns
-    -------
-    (f, f_grad) : tuple of callables
-        ``f(Z, out=None)`` and ``f_grad(Z, out=None)``.
-
-    Examples
-    --------
-    >>> f, f_grad = get_activation("relu")
-    >>> f(np.array([-1.0, 2.0])), f_grad(np.array([-1.0, 2.0]))
-    (array([0., 2.]), array([0., 1.]))
-    """
-    return ACTIVATIONS[check_choice("activation", name, ACTIVATIONS)]

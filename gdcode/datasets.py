@@ -44,11 +44,16 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import DTypeLike
 
+from gdcode._files import remove_stale_temporary_files, removing_new_folders_on_error
 from gdcode._validation import (
     as_rng,
+    check_array,
+    check_bool,
     check_choice,
+    check_dtype,
     check_in_range,
     check_interval,
+    check_path,
     check_positive_int,
     check_real,
 )
@@ -93,6 +98,9 @@ FULL_TIMEOUT = 60.0
 _SOURCES = ("auto", "full", "subset")
 _SUBSET_NAME = "the bundled 5,000-digit subset"
 _MAX_REASON = 200  # characters of an error message kept in Dataset.note
+
+#: Most points a toy data set generator makes.
+MAX_SAMPLES = 10_000_000
 
 
 class MNISTUnavailableError(RuntimeError):
@@ -236,14 +244,22 @@ def load_mnist(
         if from_env:
             source = check_choice("GDCODE_MNIST", from_env, _SOURCES)
             requested_by = f"GDCODE_MNIST={source}"
-    dtype = _check_dtype(dtype, normalize)
-    for name, flag in (("normalize", normalize), ("flatten", flatten), ("progress", progress)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    normalize = check_bool("normalize", normalize)
+    flatten = check_bool("flatten", flatten)
+    progress = check_bool("progress", progress)
+    dtype = check_dtype("dtype", dtype, kinds="fiu")
+    if normalize and dtype.kind != "f":
+        raise ValueError(
+            f"dtype must be a floating type when normalize=True (values in [0, 1]), got {dtype}"
+        )
+    if cache_dir is not None:
+        cache_dir = check_path("cache_dir", cache_dir)
     if not isinstance(url, str) or not url:
-        raise TypeError(f"url must be a non-empty string, got {url!r}")
-    if not isinstance(sha256, str) or re.fullmatch(r"[0-9a-fA-F]{64}", sha256) is None:
-        raise ValueError(f"sha256 must be 64 hexadecimal digits, got {sha256!r}")
+        raise TypeError(f"url must be a non-empty string, got {url!r:.60}")
+    if not isinstance(sha256, str):
+        raise TypeError(f"sha256 must be a string of 64 hexadecimal digits, got {sha256!r:.60}")
+    if re.fullmatch(r"[0-9a-fA-F]{64}", sha256) is None:
+        raise ValueError(f"sha256 must be 64 hexadecimal digits, got {sha256!r:.80}")
     if timeout is None:
         timeout = AUTO_TIMEOUT if source == "auto" else FULL_TIMEOUT
     timeout = check_in_range("timeout", timeout, 0.0, np.inf, low_inclusive=False)
@@ -306,10 +322,10 @@ def mnist_status(cache_dir: str | os.PathLike | None = None) -> str:
     >>> mnist_status() in ("full", "subset", "download")
     True
     """
+    folder = check_path("cache_dir", cache_dir) if cache_dir is not None else _default_cache_dir()
     pooch = _import_pooch()
 
     choice = os.environ.get("GDCODE_MNIST", "").strip().lower()
-    folder = Path(cache_dir).expanduser() if cache_dir is not None else _default_cache_dir()
     path = folder / MNIST_FILENAME
     if choice != "subset" and path.is_file() and pooch.file_hash(str(path)) == MNIST_SHA256:
         return "full"
@@ -353,11 +369,17 @@ def _full_arrays(
 ) -> tuple[tuple[np.ndarray, ...], str]:
     """Return the full data's arrays and a note, downloading if needed and allowed.
 
-    The cached file is trusted only if its SHA-256 matches; pooch downloads to a
-    temporary file in the same folder, checks the hash, and only then renames it
-    to ``path``, so a failed or interrupted download never becomes ``path``.
+    The cached file is trusted only if its SHA-256 matches. pooch downloads to a
+    temporary file ``tmp*`` in a folder of its own next to ``path``, checks the
+    hash, and only then is the file moved to ``path``, so a failed or
+    interrupted download never becomes ``path``. A download killed hard leaves
+    its temporary file behind; the next call deletes it once it is stale. A
+    cache folder created for a download that failed is removed again.
     """
     pooch = _import_pooch()
+    partial = path.parent / f".{path.name}.partial"  # only pooch's temporary files live here
+    remove_stale_temporary_files(partial)
+    _remove_if_empty(partial)
 
     if path.is_file() and pooch.file_hash(str(path)) == sha256.lower():
         return _read_mnist_npz(path), f"full MNIST read from the cache ({path}), SHA-256 verified"
@@ -369,15 +391,24 @@ def _full_arrays(
         raise _OfflineError(f"GDCODE_OFFLINE=1 and {why}, so nothing was downloaded")
 
     downloader = pooch.HTTPDownloader(timeout=timeout, progressbar=progress)
-    with _quiet_pooch():
-        pooch.retrieve(
-            url,
-            known_hash=f"sha256:{sha256}",
-            fname=path.name,
-            path=path.parent,
-            downloader=downloader,
-        )
+    with removing_new_folders_on_error(path.parent), _quiet_pooch():
+        try:
+            pooch.retrieve(
+                url,
+                known_hash=f"sha256:{sha256}",
+                fname=path.name,
+                path=partial,
+                downloader=downloader,
+            )
+            os.replace(partial / path.name, path)  # verified: now it may become path
+        finally:
+            _remove_if_empty(partial)
     return _read_mnist_npz(path), f"full MNIST downloaded from {url}, SHA-256 verified"
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # missing, or not empty (another download)
+        folder.rmdir()
 
 
 @contextlib.contextmanager
@@ -424,20 +455,6 @@ def _prepare_images(x: np.ndarray, normalize: bool, dtype: np.dtype, flatten: bo
     if normalize:
         X /= 255
     return X
-
-
-def _check_dtype(dtype, normalize: bool) -> np.dtype:
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(f"dtype must be a NumPy dtype such as np.float32, got {dtype!r}") from exc
-    if normalize and dtype.kind != "f":
-        raise ValueError(
-            f"dtype must be a floating type when normalize=True (values in [0, 1]), got {dtype}"
-        )
-    if dtype.kind not in "fiu":
-        raise ValueError(f"dtype must be a numeric type, got {dtype}")
-    return dtype
 
 
 def _short_reason(exc: BaseException) -> str:
@@ -518,7 +535,7 @@ def make_moons(
     >>> X.shape, int(y.sum())
     ((100, 2), 50)
     """
-    n_samples = check_positive_int("n_samples", n_samples, minimum=2)
+    n_samples = check_positive_int("n_samples", n_samples, minimum=2, maximum=MAX_SAMPLES)
     noise = check_in_range("noise", noise, 0.0, np.inf)
     rng = as_rng(rng)
     n_upper = (n_samples + 1) // 2
@@ -527,7 +544,9 @@ def make_moons(
     t_lower = np.linspace(0.0, np.pi, n_lower)
     upper = np.column_stack([np.cos(t_upper), np.sin(t_upper)])
     lower = np.column_stack([1.0 - np.cos(t_lower), 0.5 - np.sin(t_lower)])
-    X = np.vstack([upper, lower]) + rng.normal(0.0, noise, size=(n_samples, 2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = np.vstack([upper, lower]) + rng.normal(0.0, noise, size=(n_samples, 2))
+    _check_finite(X, f"noise={noise!r}")
     y = np.concatenate([np.zeros(n_upper, np.int64), np.ones(n_lower, np.int64)])
     order = rng.permutation(n_samples)
     return X[order], y[order]
@@ -570,13 +589,16 @@ def make_line(
     >>> bool(np.allclose(y, 3.0 * x))
     True
     """
-    n_samples = check_positive_int("n_samples", n_samples)
+    n_samples = check_positive_int("n_samples", n_samples, maximum=MAX_SAMPLES)
     slope = check_real("slope", slope)
     noise = check_in_range("noise", noise, 0.0, np.inf)
     low, high = check_interval("x_range", x_range)
     rng = as_rng(rng)
-    x = rng.uniform(low, high, size=n_samples)
-    y = slope * x + noise * rng.standard_normal(n_samples)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = low + (high - low) * rng.random(n_samples)  # uniform on [low, high)
+        _check_finite(x, f"x_range={x_range!r:.60}")
+        y = slope * x + noise * rng.standard_normal(n_samples)
+    _check_finite(y, f"slope={slope!r}, noise={noise!r} and x_range={x_range!r:.60}")
     return x, y
 
 
@@ -612,24 +634,32 @@ def make_blobs(
     >>> X.shape, np.bincount(y).tolist()
     ((90, 2), [30, 30, 30])
     """
-    n_samples = check_positive_int("n_samples", n_samples)
+    n_samples = check_positive_int("n_samples", n_samples, maximum=MAX_SAMPLES)
     std = check_in_range("std", std, 0.0, np.inf, low_inclusive=False)
     rng = as_rng(rng)
-    if isinstance(centers, bool):
-        raise TypeError(f"centers must be an int or an array of shape (k, 2), got {centers!r}")
-    if isinstance(centers, (int, np.integer)):
-        k = check_positive_int("centers", centers)
+    if isinstance(centers, bool | np.bool_) or centers is None or isinstance(centers, str):
+        raise TypeError(
+            f"centers must be an int or an array of shape (k, 2), got {centers!r:.60}"
+        )
+    if isinstance(centers, int | np.integer):
+        k = check_positive_int("centers", centers, maximum=MAX_SAMPLES)
         C = rng.uniform(-5.0, 5.0, size=(k, 2))
     else:
-        C = np.asarray(centers, dtype=np.float64)
+        C = check_array("centers", centers, dtype=np.float64, allow_empty=True)
         if C.ndim != 2 or C.shape[1] != 2 or C.shape[0] == 0:
             raise ValueError(f"centers must have shape (k, 2) with k >= 1, got shape {C.shape}")
-        if not np.all(np.isfinite(C)):
-            raise ValueError(f"centers must be finite, got {C.tolist()}")
         k = C.shape[0]
     if n_samples < k:
         raise ValueError(f"n_samples must be at least the number of centers ({k}), got {n_samples}")
     y = np.arange(n_samples, dtype=np.int64) % k
-    X = C[y] + std * rng.standard_normal((n_samples, 2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = C[y] + std * rng.standard_normal((n_samples, 2))
+    _check_finite(X, f"std={std!r} and centers")
     order = rng.permutation(n_samples)
     return X[order], y[order]
+
+
+def _check_finite(values: np.ndarray, culprits: str) -> None:
+    """Raise a ValueError naming the arguments if generated data overflowed."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{culprits}: the data would overflow float64 (values too large)")

@@ -6,9 +6,9 @@ sizes 8, 128 and 60000, so this matters).
 
 Two kinds of function live here:
 
-* plain losses of predictions ``P`` and targets, with their gradient
-  :math:`\\partial L / \\partial P` (:func:`mse`, :func:`mse_grad`,
-  :func:`binary_cross_entropy`, :func:`binary_cross_entropy_grad`);
+* plain losses of predictions ``P`` and targets (:func:`mse`, with its
+  gradient :math:`\\partial L / \\partial P` :func:`mse_grad`, and
+  :func:`binary_cross_entropy`);
 * *fused* losses that take the last layer's pre-activations ``Z`` (logits),
   apply the output activation themselves and return ``(loss, dZ)``. Fusing is
   both faster and numerically safer, and the gradient becomes beautifully simple:
@@ -29,16 +29,17 @@ checked, so nothing is validated twice inside the training loop.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_labels
+from ._validation import check_array, check_labels
+from .activations import identity, sigmoid, softmax
 
 __all__ = [
     "LOSSES",
+    "Loss",
     "binary_cross_entropy",
-    "binary_cross_entropy_grad",
-    "get_loss",
     "identity_mse",
     "mse",
     "mse_grad",
@@ -62,15 +63,23 @@ def _check_predictions(name: str, P) -> np.ndarray:
     return P
 
 
+def _check_probabilities(name: str, P) -> np.ndarray:
+    P = _check_predictions(name, P)
+    outside = (P < 0) | (P > 1)
+    if outside.any():
+        raise ValueError(f"{name} must hold probabilities in [0, 1], got {P[outside][0]}")
+    return P
+
+
 def _check_targets(name: str, Y, P: np.ndarray, pred_name: str) -> np.ndarray:
     """Targets of the same size as ``P``, reshaped to ``P.shape`` (so y (n,) fits P (n, 1))."""
-    Y = check_array(name, Y)
+    Y = check_array(name, Y, dtype=P.dtype)
     same_rows = Y.ndim == 0 or P.ndim == 0 or Y.shape[0] == P.shape[0]
     if Y.size != P.size or not same_rows:
         raise ValueError(
             f"{name} has shape {Y.shape}; it must match {pred_name} with shape {P.shape}"
         )
-    return Y.reshape(P.shape).astype(P.dtype, copy=False)
+    return Y.reshape(P.shape)
 
 
 def _check_binary(name: str, y, P: np.ndarray, pred_name: str) -> np.ndarray:
@@ -86,12 +95,13 @@ def _check_logits_and_labels(Z, y) -> tuple[np.ndarray, np.ndarray]:
     Z = _check_predictions("Z", Z)
     if Z.ndim != 2:
         raise ValueError(f"Z must be a 2-D array (n_samples, n_classes), got shape {Z.shape}")
-    y_array = np.asarray(y)
+    y_array = check_array("y", y)
     if y_array.ndim == 2 and y_array.shape[1] > 1:
-        Y = check_array("y", y_array, ndim=2)
-        if Y.shape != Z.shape:
-            raise ValueError(f"y has shape {Y.shape}; one-hot targets must match Z {Z.shape}")
-        return Z, Y.astype(Z.dtype, copy=False)
+        if y_array.shape != Z.shape:
+            raise ValueError(
+                f"y has shape {y_array.shape}; one-hot targets must match Z {Z.shape}"
+            )
+        return Z, check_array("y", y_array, dtype=Z.dtype)
     labels = check_labels("y", y_array, n_classes=Z.shape[1])
     if labels.shape[0] != Z.shape[0]:
         raise ValueError(f"y has {labels.shape[0]} labels; Z has {Z.shape[0]} rows")
@@ -129,7 +139,8 @@ def mse(P: np.ndarray, Y: np.ndarray) -> float:
     """
     P = _check_predictions("P", P)
     Y = _check_targets("Y", Y, P, "P")
-    return float(np.mean((P - Y) ** 2))
+    with np.errstate(over="ignore"):  # (1e200 - -1e200)**2 is inf, and so is the loss
+        return float(np.mean((P - Y) ** 2))
 
 
 def mse_grad(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -148,11 +159,14 @@ def mse_grad(P: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """
     P = _check_predictions("P", P)
     Y = _check_targets("Y", Y, P, "P")
-    return 2.0 * (P - Y) / P.size
+    with np.errstate(over="ignore"):
+        return 2.0 * (P - Y) / P.size
 
 
 def _identity_mse(Z: np.ndarray, Y: np.ndarray, out: np.ndarray | None = None):
     """Unchecked :func:`identity_mse`; ``Y`` already has the shape and dtype of ``Z``."""
+    if out is None:
+        out = np.empty_like(Z)
     dZ = np.subtract(Z, Y, out=out)  # residuals P - Y (P = Z for the identity output)
     loss = float(np.vdot(dZ, dZ)) / Z.size  # mean of the squared residuals
     dZ *= 2.0 / Z.size
@@ -186,7 +200,8 @@ def identity_mse(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     """
     Z = _check_predictions("Z", Z)
     Y = _check_targets("Y", Y, Z, "Z")
-    return _identity_mse(Z, Y)
+    with np.errstate(over="ignore"):
+        return _identity_mse(Z, Y)
 
 
 # ---------------------------------------------------------------------------
@@ -219,30 +234,10 @@ def binary_cross_entropy(P: np.ndarray, y: np.ndarray) -> float:
     >>> round(binary_cross_entropy(np.array([0.5, 0.5]), np.array([0, 1])), 6)
     0.693147
     """
-    P = _check_predictions("P", P)
+    P = _check_probabilities("P", P)
     y = _check_binary("y", y, P, "P")
     P = np.clip(P, EPS, 1.0 - EPS)
     return float(-np.mean(y * np.log(P) + (1.0 - y) * np.log1p(-P)))
-
-
-def binary_cross_entropy_grad(P: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Gradient of :func:`binary_cross_entropy` with respect to ``P``.
-
-    .. math:: \\frac{\\partial L}{\\partial p_i} = \\frac{1}{n}\\,\\frac{p_i - y_i}{p_i (1 - p_i)}
-
-    Returns
-    -------
-    dP : ndarray, same shape as ``P``
-
-    Examples
-    --------
-    >>> binary_cross_entropy_grad(np.array([0.5, 0.5]), np.array([0, 1]))
-    array([ 1., -1.])
-    """
-    P = _check_predictions("P", P)
-    y = _check_binary("y", y, P, "P")
-    P = np.clip(P, EPS, 1.0 - EPS)
-    return (P - y) / (P * (1.0 - P)) / P.size
 
 
 def _sigmoid_binary_cross_entropy(Z: np.ndarray, y: np.ndarray, out: np.ndarray | None = None):
@@ -252,11 +247,7 @@ def _sigmoid_binary_cross_entropy(Z: np.ndarray, y: np.ndarray, out: np.ndarray 
     # -[y log(sigmoid(z)) + (1 - y) log(1 - sigmoid(z))] for every z.
     losses = np.maximum(Z, 0) - Z * y + np.log1p(np.exp(-np.abs(Z)))
     loss = float(losses.sum()) / N
-    # dZ = (sigmoid(Z) - y) / N, with sigmoid = (1 + tanh(z/2)) / 2
-    dZ = np.multiply(Z, 0.5, out=out)
-    np.tanh(dZ, out=dZ)
-    dZ += 1.0
-    dZ *= 0.5
+    dZ = sigmoid(Z, out=out)  # dZ = (sigmoid(Z) - y) / N
     dZ -= y
     dZ /= N
     return loss, dZ
@@ -293,7 +284,8 @@ def sigmoid_binary_cross_entropy(Z: np.ndarray, y: np.ndarray) -> tuple[float, n
     """
     Z = _check_predictions("Z", Z)
     y = _check_binary("y", y, Z, "Z")
-    return _sigmoid_binary_cross_entropy(Z, y)
+    with np.errstate(over="ignore"):  # a loss beyond 1.8e308 is reported as inf
+        return _sigmoid_binary_cross_entropy(Z, y)
 
 
 # ---------------------------------------------------------------------------
@@ -362,39 +354,39 @@ def softmax_cross_entropy(Z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
            [ 0.25, -0.25]]))
     """
     Z, y = _check_logits_and_labels(Z, y)
-    return _softmax_cross_entropy(Z, y)
+    with np.errstate(over="ignore"):  # 1e308 - (-1e308) is -inf after the shift: exp gives 0
+        return _softmax_cross_entropy(Z, y)
 
 
 LossFn = Callable[..., tuple[float, np.ndarray]]
 
-#: loss name -> (output activation name, public fused function, unchecked fused function)
-LOSSES: dict[str, tuple[str, LossFn, LossFn]] = {
-    "cross_entropy": ("softmax", softmax_cross_entropy, _softmax_cross_entropy),
-    "binary_cross_entropy": (
-        "sigmoid",
-        sigmoid_binary_cross_entropy,
-        _sigmoid_binary_cross_entropy,
-    ),
-    "mse": ("identity", identity_mse, _identity_mse),
-}
 
+class Loss(NamedTuple):
+    """A loss as a network uses it: its output activation and the fused loss.
 
-def get_loss(name: str) -> LossFn:
-    """Look up the fused loss ``(Z, y) -> (loss, dZ)`` a network uses for ``name``.
-
-    Parameters
+    Attributes
     ----------
-    name : {"cross_entropy", "binary_cross_entropy", "mse"}
-
-    Returns
-    -------
-    callable
-        :func:`softmax_cross_entropy`, :func:`sigmoid_binary_cross_entropy` or
-        :func:`identity_mse`.
-
-    Examples
-    --------
-    >>> get_loss("cross_entropy") is softmax_cross_entropy
-    True
+    output : callable
+        The output activation :math:`g`, so that :math:`P = g(Z_D)`
+        (:func:`~gdcode.activations.softmax`, :func:`~gdcode.activations.sigmoid`
+        or :func:`~gdcode.activations.identity`).
+    loss : callable
+        The fused loss ``(Z, y) -> (loss, dZ)``, with input checks.
+    unchecked : callable
+        The same computation without the checks, for inputs already checked
+        (the network's inner loop).
     """
-    return LOSSES[check_choice("loss", name, LOSSES)][1]
+
+    output: Callable[..., np.ndarray]
+    loss: LossFn
+    unchecked: LossFn
+
+
+#: The losses a network can be trained on, by name.
+LOSSES: dict[str, Loss] = {
+    "cross_entropy": Loss(softmax, softmax_cross_entropy, _softmax_cross_entropy),
+    "binary_cross_entropy": Loss(
+        sigmoid, sigmoid_binary_cross_entropy, _sigmoid_binary_cross_entropy
+    ),
+    "mse": Loss(identity, identity_mse, _identity_mse),
+}

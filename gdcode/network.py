@@ -132,8 +132,8 @@ class MLP:
 
         # f and f' of the hidden layers; the fused loss of the output layer
         self._f, self._f_grad = _activations.ACTIVATIONS[self.activation]
-        output_activation, _, self._loss_fn = _losses.LOSSES[self.loss_name]
-        self._output_fn = getattr(_activations, output_activation)
+        loss = _losses.LOSSES[self.loss_name]
+        self._output_fn, self._loss_fn = loss.output, loss.unchecked
 
         rng = as_rng(rng)
         self.weights: list[np.ndarray] = []

@@ -19,23 +19,33 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_learning_rate, check_positive_int, check_real
+from ._validation import (
+    check_array,
+    check_learning_rate,
+    check_positive,
+    check_positive_int,
+    check_real,
+    scheduled_learning_rate,
+)
 from .training import DivergenceWarning
 
-__all__ = ["Trajectory", "gradient", "gradient_descent", "loss", "numerical_gradient"]
+__all__ = ["MAX_STEPS", "Trajectory", "gradient", "gradient_descent", "loss", "numerical_gradient"]
+
+
+#: Most steps :func:`gradient_descent` records (its arrays hold every step).
+MAX_STEPS = 10_000_000
 
 
 def _check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
-    x = check_array("x", x, ndim=1).astype(np.float64)
-    y = check_array("y", y, ndim=1).astype(np.float64)
+    x = check_array("x", x, ndim=1, dtype=np.float64)
+    y = check_array("y", y, ndim=1, dtype=np.float64)
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
     return x, y
 
 
 def _check_w(w) -> np.ndarray:
-    w = check_array("w", w).astype(np.float64)
-    return w
+    return check_array("w", w, dtype=np.float64)
 
 
 def _scalar_or_array(values: np.ndarray):
@@ -69,8 +79,9 @@ def loss(w, x, y):
     """
     x, y = _check_data(x, y)
     w = _check_w(w)
-    residuals = w[..., None] * x - y  # shape w.shape + (n,)
-    return _scalar_or_array(np.mean(residuals**2, axis=-1))
+    with np.errstate(over="ignore", invalid="ignore"):  # huge w or x: the loss is inf
+        residuals = w[..., None] * x - y  # shape w.shape + (n,)
+        return _scalar_or_array(np.mean(residuals**2, axis=-1))
 
 
 def gradient(w, x, y):
@@ -94,8 +105,9 @@ def gradient(w, x, y):
     """
     x, y = _check_data(x, y)
     w = _check_w(w)
-    residuals = w[..., None] * x - y
-    return _scalar_or_array(np.mean(2 * x * residuals, axis=-1))
+    with np.errstate(over="ignore", invalid="ignore"):  # huge w or x: the slope is +-inf
+        residuals = w[..., None] * x - y
+        return _scalar_or_array(np.mean(2 * x * residuals, axis=-1))
 
 
 def numerical_gradient(f: Callable, w, h: float = 1e-6):
@@ -124,14 +136,21 @@ def numerical_gradient(f: Callable, w, h: float = 1e-6):
     """
     if not callable(f):
         raise TypeError(f"f must be a function of w, got {f!r}")
-    h = check_real("h", h)
-    if h <= 0:
-        raise ValueError(f"h must be > 0, got {h}")
+    h = check_positive("h", h)
     w = _check_w(w)
-    slope = (np.asarray(f(w + h), dtype=np.float64) - np.asarray(f(w - h), dtype=np.float64)) / (
-        2 * h
-    )
+    with np.errstate(over="ignore", invalid="ignore"):  # f may overflow far from 0
+        f_plus, f_minus = _value_of(f, w + h, "w + h"), _value_of(f, w - h, "w - h")
+        slope = (f_plus - f_minus) / (2 * h)
     return _scalar_or_array(slope)
+
+
+def _value_of(f: Callable, w: np.ndarray, where: str) -> np.ndarray:
+    """``f(w)`` as a float array, or a TypeError that says what ``f`` returned."""
+    value = f(w)
+    try:
+        return check_array("f", value, finite=False, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"f must return numbers; f({where}) returned {value!r:.60}") from error
 
 
 @dataclass
@@ -177,8 +196,9 @@ def gradient_descent(x, y, w0: float, learning_rate, n_steps: int) -> Trajectory
     w0 : float
         Starting weight.
     learning_rate : float or callable
-        :math:`\\eta > 0`, or a schedule ``step -> eta``.
-    n_steps : int >= 0
+        :math:`\\eta > 0`, or a schedule ``step -> eta`` (which must return a
+        finite number >= 0 at every step, as for :func:`gdcode.training.fit`).
+    n_steps : int, 0 <= n_steps <= 10,000,000
 
     Returns
     -------
@@ -200,7 +220,7 @@ def gradient_descent(x, y, w0: float, learning_rate, n_steps: int) -> Trajectory
     x, y = _check_data(x, y)
     w = check_real("w0", w0)
     learning_rate = check_learning_rate(learning_rate)
-    n_steps = check_positive_int("n_steps", n_steps, minimum=0)
+    n_steps = check_positive_int("n_steps", n_steps, minimum=0, maximum=MAX_STEPS)
 
     ws = np.full(n_steps + 1, np.nan)
     losses = np.full(n_steps + 1, np.nan)
@@ -215,7 +235,11 @@ def gradient_descent(x, y, w0: float, learning_rate, n_steps: int) -> Trajectory
                 break
             ws[k], losses[k], grads[k] = w, L, dL
             if k < n_steps:
-                eta = learning_rate(k) if callable(learning_rate) else learning_rate
+                eta = (
+                    scheduled_learning_rate(learning_rate, k)
+                    if callable(learning_rate)
+                    else learning_rate
+                )
                 w = w - eta * dL
     if diverged_step is not None:
         warnings.warn(

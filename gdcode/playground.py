@@ -43,7 +43,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import as_rng, check_in_range, check_learning_rate, check_positive_int
+from ._files import write_atomically
+from ._validation import (
+    as_rng,
+    check_array,
+    check_in_range,
+    check_learning_rate,
+    check_path,
+    check_positive_int,
+    describe,
+)
 from .datasets import make_moons
 from .network import MLP
 from .optimizers import GradientDescent
@@ -95,11 +104,12 @@ def make_playground_data(
     Parameters
     ----------
     n_samples : int, default 60
-        Number of points (at least 4).
+        Number of points, 4 to 10,000 (the browser trains on all of them).
     noise : float, default 0.15
-        Standard deviation of the noise added to the moons, >= 0.
+        Standard deviation of the noise added to the moons, in [0, 10] (the
+        moons have radius 1; beyond that it is all noise).
     hidden_units : int, default 4
-        Width of the tanh layer.
+        Width of the tanh layer, 1 to 100.
     rng : numpy.random.Generator, int or None, default 0
         Source of the data and the weights; the default seed makes the file
         the same on every build.
@@ -119,9 +129,9 @@ def make_playground_data(
     >>> data["layer_sizes"], len(data["X"]), len(data["layers"][0]["W"])
     ([2, 4, 1], 60, 2)
     """
-    n_samples = check_positive_int("n_samples", n_samples, minimum=4)
-    noise = check_in_range("noise", noise, 0.0, math.inf)
-    hidden_units = check_positive_int("hidden_units", hidden_units)
+    n_samples = check_positive_int("n_samples", n_samples, minimum=4, maximum=10_000)
+    noise = check_in_range("noise", noise, 0.0, 10.0, high_inclusive=True)
+    hidden_units = check_positive_int("hidden_units", hidden_units, maximum=100)
     rng = as_rng(rng)
 
     X, labels = make_moons(n_samples, noise=noise, rng=rng)
@@ -156,7 +166,9 @@ def write_playground_data(path: str | Path, **kwargs) -> Path:
     Parameters
     ----------
     path : str or pathlib.Path
-        Where to write; missing parent folders are created.
+        Where to write; missing parent folders are created. The file is
+        written whole or not at all (via a temporary file renamed into place),
+        and a write that fails removes the folders it created.
     **kwargs
         Passed to :func:`make_playground_data` (``n_samples``, ``noise``,
         ``hidden_units``, ``rng``).
@@ -173,9 +185,9 @@ def write_playground_data(path: str | Path, **kwargs) -> Path:
     ...     load_playground_data(path)["layer_sizes"]
     [2, 4, 1]
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_to_json(make_playground_data(**kwargs)) + "\n", encoding="utf-8")
+    path = check_path("path", path)
+    text = _to_json(make_playground_data(**kwargs)) + "\n"  # bad kwargs fail before any write
+    write_atomically(path, text)
     return path
 
 
@@ -185,11 +197,21 @@ def load_playground_data(path: str | Path) -> dict:
     Raises
     ------
     ValueError
-        If the file is not a playground data file or its arrays have the
-        wrong shapes.
+        If the file cannot be read, is not JSON, is not a playground data
+        file or its arrays have the wrong shapes; the message names the file.
     """
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    _check_data(data, name=f"the playground data file {str(path)!r}")
+    path = check_path("path", path)
+    name = f"the playground data file {str(path)!r}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise ValueError(f"{name} cannot be read: {reason}") from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{name} is not JSON: {error}") from error
+    _check_data(data, name=name)
     return data
 
 
@@ -294,7 +316,7 @@ def _check_data(data, name: str = "data") -> None:
     """Raise ValueError/TypeError unless ``data`` looks like a playground data file."""
     if not isinstance(data, dict):
         raise TypeError(
-            f"{name} must be a dict from make_playground_data, got {type(data).__name__}"
+            f"{name} must be a dict from make_playground_data, got {describe(data)}"
         )
     if data.get("format") != FORMAT:
         raise ValueError(f"{name} has format {data.get('format')!r}; expected {FORMAT!r}")
@@ -303,20 +325,30 @@ def _check_data(data, name: str = "data") -> None:
     if missing:
         raise ValueError(f"{name} lacks the key(s) {', '.join(missing)}")
     sizes = data["layer_sizes"]
-    X = np.asarray(data["X"], dtype=np.float64)
-    y = np.asarray(data["y"], dtype=np.float64)
+    if (
+        not isinstance(sizes, list | tuple)
+        or len(sizes) < 2
+        or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes)
+    ):
+        raise ValueError(f"{name}: layer_sizes must be a list of >= 2 integers >= 1, got {sizes!r}")
+    X = check_array(f"{name}: X", data["X"], dtype=np.float64)
+    y = check_array(f"{name}: y", data["y"], dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != sizes[0]:
         raise ValueError(f"{name}: X has shape {X.shape}; expected (n_samples, {sizes[0]})")
     if y.shape != (X.shape[0],):
         raise ValueError(f"{name}: y has shape {y.shape}; expected ({X.shape[0]},)")
+    if not isinstance(data["layers"], list | tuple) or not all(
+        isinstance(layer, dict) and "W" in layer and "b" in layer for layer in data["layers"]
+    ):
+        raise ValueError(f"{name}: layers must be a list of {{'W': ..., 'b': ...}} dicts")
     if len(data["layers"]) != len(sizes) - 1:
         raise ValueError(
             f"{name} has {len(data['layers'])} layers; layer_sizes {sizes} needs {len(sizes) - 1}"
         )
     for k, layer in enumerate(data["layers"]):
         n_in, n_out = sizes[k], sizes[k + 1]
-        W_shape = np.shape(layer["W"])
-        b_shape = np.shape(layer["b"])
+        W_shape = check_array(f"{name}: layer {k} W", layer["W"], dtype=np.float64).shape
+        b_shape = check_array(f"{name}: layer {k} b", layer["b"], dtype=np.float64).shape
         if W_shape != (n_in, n_out) or b_shape != (n_out,):
             raise ValueError(
                 f"{name}: layer {k} has W {W_shape} and b {b_shape}; "

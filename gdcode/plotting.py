@@ -21,6 +21,8 @@ Examples
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,9 +30,18 @@ import matplotlib.axes
 import matplotlib.figure
 import numpy as np
 
-from gdcode._validation import check_array, check_choice, check_interval, check_positive_int
+from gdcode._validation import (
+    _as_float,
+    check_array,
+    check_bool,
+    check_choice,
+    check_interval,
+    check_positive_int,
+    describe,
+)
 
 __all__ = [
+    "MAX_COORDINATE",
     "plot_comparison",
     "plot_descent_1d",
     "plot_descent_2d",
@@ -62,8 +73,25 @@ def _new_axes(figsize: tuple[float, float] = (6.0, 4.0)) -> matplotlib.axes.Axes
 
 def _check_ax(ax: Any) -> matplotlib.axes.Axes | None:
     if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
-        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {describe(ax)}")
     return ax
+
+
+def _check_text(name: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a string or None, got {value!r:.60}")
+    return value
+
+
+#: Largest coordinate an axis can show (matplotlib's tick arithmetic overflows near 1.8e308).
+MAX_COORDINATE = 1e300
+
+
+def _check_limits(name: str, value: Any) -> tuple[float, float]:
+    low, high = check_interval(name, value)
+    if max(abs(low), abs(high)) > MAX_COORDINATE:
+        raise ValueError(f"{name} must lie within +-{MAX_COORDINATE:g}, got {value!r:.60}")
+    return low, high
 
 
 # --------------------------------------------------------------------------- loss curves
@@ -120,8 +148,8 @@ def plot_loss_curves(
     metric = check_choice("metric", metric, tuple(_METRIC_LABELS))
     if per == "step" and metric != "loss":
         raise ValueError(f"per='step' is only available for metric='loss', got metric={metric!r}")
-    if log is not None and not isinstance(log, bool):
-        raise TypeError(f"log must be True, False or None, got {log!r}")
+    log = check_bool("log", log, allow_none=True)
+    title = _check_text("title", title)
     runs = _as_history_dict(histories)
     ax = _check_ax(ax) or _new_axes()
 
@@ -172,9 +200,10 @@ def _as_history_dict(histories: Any) -> dict[str, Any]:
         runs = {"training run": histories}
     for name, history in runs.items():
         if not hasattr(history, "step_loss") or not hasattr(history, "epoch_loss"):
+            where = "" if name == "training run" and histories is history else f"[{name!r}]"
             raise TypeError(
-                f"histories must be a History or a dict of them; {name!r} is a "
-                f"{type(history).__name__}"
+                f"histories{where} must be a History (or histories a dict of them), "
+                f"got {describe(history)}"
             )
     return runs
 
@@ -232,8 +261,9 @@ def plot_descent_1d(
     order and numbered 0, 1, 2, ..., where
     ``w_{k+1} = w_k - learning_rate * L'(w_k)``. Only the first ``max_labels``
     steps get a number, and a step that lies on top of an earlier numbered one
-    (as they bunch up near the minimum) gets none. Non-finite steps (after a
-    divergence) are left out.
+    (as they bunch up near the minimum) gets none. Steps that are not finite,
+    or beyond :data:`MAX_COORDINATE` (``1e300``), as at the end of a run that
+    diverged, are left out.
 
     Parameters
     ----------
@@ -264,26 +294,31 @@ def plot_descent_1d(
     >>> len(ax.get_lines())  # the curve and the steps
     2
     """
+    if not (hasattr(trajectory, "w") and hasattr(trajectory, "loss")):
+        raise TypeError(
+            "trajectory must be a Trajectory from gdcode.one_param.gradient_descent, "
+            f"got {describe(trajectory)}"
+        )
     if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a function w -> loss, got {type(loss_fn).__name__}")
+        raise TypeError(f"loss_fn must be a function w -> loss, got {describe(loss_fn)}")
     max_labels = check_positive_int("max_labels", max_labels, minimum=0)
-    w = check_array("trajectory.w", np.asarray(trajectory.w, dtype=float), ndim=1, finite=False)
-    L = check_array("trajectory.loss", np.asarray(trajectory.loss, dtype=float), finite=False)
+    w = check_array("trajectory.w", trajectory.w, ndim=1, finite=False, dtype=np.float64)
+    L = check_array("trajectory.loss", trajectory.loss, finite=False, dtype=np.float64)
     if L.shape != w.shape:
         raise ValueError(f"trajectory.loss has shape {L.shape}; trajectory.w has {w.shape}")
-    keep = np.isfinite(w) & np.isfinite(L)
+    # a diverged run ends in huge or non-finite values: draw the steps before that
+    keep = (np.abs(w) <= MAX_COORDINATE) & (np.abs(L) <= MAX_COORDINATE)
     if not keep.any():
         raise ValueError("trajectory has no finite steps to draw")
     steps = np.flatnonzero(keep)
     if w_range is None:
-        low, high = float(w[keep].min()), float(w[keep].max())
-        margin = 0.15 * (high - low) if high > low else 1.0
-        w_range = (low - margin, high + margin)
-    low, high = check_interval("w_range", w_range)
+        w_range = _padded(w[keep], fraction=0.15)
+    low, high = _check_limits("w_range", w_range)
     ax = _check_ax(ax) or _new_axes()
 
     grid = np.linspace(low, high, 400)
-    curve = _evaluate(loss_fn, grid)
+    curve = _evaluate(loss_fn, grid).copy()
+    curve[~(np.abs(curve) <= MAX_COORDINATE)] = np.nan  # overflowed: not drawn
     ax.plot(grid, curve, color="0.35", linewidth=1.5, label="loss L(w)")
     lr = getattr(trajectory, "learning_rate", None)
     if isinstance(lr, (int, float)) and not isinstance(lr, bool):
@@ -326,12 +361,19 @@ def _spread_out(
 
 
 def _evaluate(loss_fn: Callable, grid: np.ndarray) -> np.ndarray:
-    try:
-        values = np.asarray(loss_fn(grid), dtype=float)
-    except (TypeError, ValueError):
-        values = None
-    if values is None or values.shape != grid.shape:
-        values = np.array([float(loss_fn(float(g))) for g in grid])
+    """``loss_fn`` on the grid (whole, or point by point), as floats; overflow gives inf."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            values = np.asarray(loss_fn(grid), dtype=float)
+        except (TypeError, ValueError):
+            values = None
+        if values is None or values.shape != grid.shape:
+            try:
+                values = np.array([float(loss_fn(float(g))) for g in grid])
+            except (TypeError, ValueError) as error:
+                raise TypeError(
+                    f"loss_fn must return a number for each w, got an error: {error}"
+                ) from error
     return values
 
 
@@ -352,13 +394,16 @@ def plot_descent_2d(
         one, ``minimum`` (shape (2,)), which is marked with a star.
     paths : dict of str to array of shape (k, 2)
         One path per optimiser, e.g. from :func:`gdcode.surfaces.optimize_2d`;
-        the keys become the legend labels. Non-finite points are left out.
+        the keys become the legend labels. Points that are not finite or beyond
+        :data:`MAX_COORDINATE` (a run that diverged) are left out, and that
+        path's label gets " (diverged)".
     ax : matplotlib Axes, optional
         Where to draw; a new figure is created if omitted.
     xlim, ylim : (float, float), optional
         Plotted region; default: all paths and the minimum, plus a margin.
     levels : int or sequence of float, optional
-        Contour levels; default: 15 levels at evenly spaced quantiles of the
+        Number of contour levels (1 to 1000), or the increasing values to draw
+        them at; default: 15 levels at evenly spaced quantiles of the
         surface's values in the region, which suits both gentle bowls and
         steep valleys.
 
@@ -376,17 +421,26 @@ def plot_descent_2d(
     ['momentum', 'start', 'minimum']
     """
     if not callable(getattr(surface, "value", None)):
-        raise TypeError(f"surface must have a value(P) method, got {type(surface).__name__}")
+        raise TypeError(f"surface must have a value(P) method, got {describe(surface)}")
     if not isinstance(paths, Mapping) or not paths:
-        raise TypeError(f"paths must be a non-empty dict of name -> (k, 2) array, got {paths!r}")
+        raise TypeError(
+            f"paths must be a non-empty dict of name -> (k, 2) array, got {paths!r:.60}"
+        )
     checked = {}
     for name, path in paths.items():
-        P = check_array(f"paths[{name!r}]", path, ndim=2, finite=False).astype(float)
+        P = check_array(f"paths[{name!r}]", path, ndim=2, finite=False, dtype=np.float64)
         if P.shape[1] != 2:
             raise ValueError(f"paths[{name!r}] must have shape (k, 2), got {P.shape}")
-        checked[str(name)] = P[np.all(np.isfinite(P), axis=1)]
+        # a diverged run ends in huge or non-finite points: draw the points before that
+        drawable = np.all(np.abs(P) <= MAX_COORDINATE, axis=1)
+        label = str(name) if drawable.all() else f"{name} (diverged)"
+        checked[label] = P[drawable]
+    levels = _check_levels(levels)
     minimum = getattr(surface, "minimum", None)
-    minimum = None if minimum is None else np.asarray(minimum, dtype=float).reshape(2)
+    if minimum is not None:
+        minimum = check_array("surface.minimum", minimum, dtype=np.float64)
+        if minimum.shape != (2,):
+            raise ValueError(f"surface.minimum must have shape (2,), got {minimum.shape}")
 
     points = [P for P in checked.values() if P.size]
     if minimum is not None:
@@ -394,17 +448,24 @@ def plot_descent_2d(
     if not points:
         raise ValueError("paths have no finite points to draw")
     cloud = np.vstack(points)
-    xlim = check_interval("xlim", xlim) if xlim is not None else _padded(cloud[:, 0])
-    ylim = check_interval("ylim", ylim) if ylim is not None else _padded(cloud[:, 1])
+    xlim = _check_limits("xlim", xlim) if xlim is not None else _padded(cloud[:, 0])
+    ylim = _check_limits("ylim", ylim) if ylim is not None else _padded(cloud[:, 1])
     ax = _check_ax(ax) or _new_axes()
 
     xs = np.linspace(*xlim, 200)
     ys = np.linspace(*ylim, 200)
     XX, YY = np.meshgrid(xs, ys)
-    Z = np.asarray(surface.value(np.stack([XX, YY], axis=-1)), dtype=float)
-    if levels is None:
-        levels = np.unique(np.quantile(Z[np.isfinite(Z)], np.linspace(0.02, 0.98, 15)))
-    ax.contour(XX, YY, Z, levels=levels, cmap="viridis", linewidths=0.8)
+    with np.errstate(over="ignore", invalid="ignore"):  # far from the minimum: inf, not drawn
+        Z = np.asarray(surface.value(np.stack([XX, YY], axis=-1)), dtype=float)
+    Z = np.ma.masked_invalid(Z)
+    if levels is None and Z.count() > 0:
+        levels = np.unique(np.quantile(Z.compressed(), np.linspace(0.02, 0.98, 15)))
+        if levels.size < 2:  # a flat region has no contour lines
+            levels = None
+    if levels is not None and Z.count() > 0:
+        with warnings.catch_warnings():  # levels the region does not reach draw nothing
+            warnings.filterwarnings("ignore", "No contour levels were found")
+            ax.contour(XX, YY, Z, levels=levels, cmap="viridis", linewidths=0.8)
 
     for i, (name, P) in enumerate(checked.items()):
         ax.plot(P[:, 0], P[:, 1], color=f"C{i % 10}", marker="o", ms=2.5, lw=1.2, label=name)
@@ -423,9 +484,30 @@ def plot_descent_2d(
     return ax
 
 
+def _check_levels(levels: Any) -> int | np.ndarray | None:
+    """Contour levels: None, a number of levels >= 1, or increasing finite values."""
+    if levels is None:
+        return None
+    if isinstance(levels, numbers.Integral) and not isinstance(levels, bool | np.bool_):
+        return check_positive_int("levels", levels, maximum=1000)
+    if isinstance(levels, str) or not isinstance(levels, Sequence | np.ndarray):
+        raise TypeError(
+            f"levels must be a number of levels or a list of values, got {levels!r:.60}"
+        )
+    values = check_array("levels", levels, ndim=1, dtype=np.float64)
+    if np.any(np.diff(values) <= 0):
+        raise ValueError(f"levels must be increasing, got {levels!r:.60}")
+    return values
+
+
 def _padded(values: np.ndarray, fraction: float = 0.1) -> tuple[float, float]:
+    """``(min, max)`` of the values widened by ``fraction`` of their range on each side.
+
+    The margin is computed as ``fraction * high - fraction * low`` so that a range
+    up to ``MAX_COORDINATE`` cannot overflow.
+    """
     low, high = float(values.min()), float(values.max())
-    margin = fraction * (high - low) if high > low else 1.0
+    margin = fraction * high - fraction * low if high > low else max(1.0, fraction * abs(high))
     return low - margin, high + margin
 
 
@@ -452,7 +534,8 @@ def plot_comparison(
     ylabel : str, optional
         Label of the y axis.
     fmt : str, default "{:.3g}"
-        Format of the number written above each bar.
+        Format of the number written above each bar: a ``str.format``
+        string with one field, such as ``"{:.1%}"``.
     title : str, optional
         Axes title.
 
@@ -467,20 +550,23 @@ def plot_comparison(
     2
     """
     if not isinstance(values, Mapping) or not values:
-        raise TypeError(f"values must be a non-empty dict of name -> number, got {values!r}")
+        raise TypeError(f"values must be a non-empty dict of name -> number, got {values!r:.60}")
     names = [str(k) for k in values]
-    numbers = []
+    given = []
     for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-            raise TypeError(f"values[{name!r}] must be a number, got {v!r}")
-        numbers.append(float(v))
-    heights = np.array(numbers)
-    finite = np.isfinite(heights)
+        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real):
+            raise TypeError(f"values[{name!r}] must be a number, got {v!r:.60}")
+        given.append(_as_float(v))
+    labels = _format_all(fmt, given)
+    ylabel = _check_text("ylabel", ylabel)
+    title = _check_text("title", title)
+    heights = np.array(given)
+    drawable = np.abs(heights) <= MAX_COORDINATE  # NaN, inf (and 1e305) get no bar
     ax = _check_ax(ax) or _new_axes()
 
     positions = np.arange(len(names))
-    bars = ax.bar(positions, np.where(finite, heights, 0.0), color="C0")
-    ax.bar_label(bars, labels=[fmt.format(v) for v in numbers], padding=2)
+    bars = ax.bar(positions, np.where(drawable, heights, 0.0), color="C0")
+    ax.bar_label(bars, labels=labels, padding=2)
     ax.set_xticks(positions, names)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
@@ -488,6 +574,19 @@ def plot_comparison(
         ax.set_title(title)
     ax.margins(y=0.12)
     return ax
+
+
+def _format_all(fmt: Any, values: list[float]) -> list[str]:
+    """``fmt.format(v)`` for each value, or an error that names ``fmt``."""
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format string such as '{{:.3g}}', got {fmt!r:.60}")
+    try:
+        return [fmt.format(v) for v in values]
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        raise ValueError(
+            f"fmt must format one number, like '{{:.3g}}' or '{{:.1%}}'; {fmt!r:.60} "
+            f"gives {type(error).__name__}: {error}"
+        ) from error
 
 
 # --------------------------------------------------------------------------- digits
@@ -549,7 +648,7 @@ def plot_digits(
     labels = _check_digit_labels("y", y, images.shape[0])
     preds = _check_digit_labels("predictions", predictions, images.shape[0])
     if fig is not None and not isinstance(fig, matplotlib.figure.Figure):
-        raise TypeError(f"fig must be a matplotlib Figure or None, got {type(fig).__name__}")
+        raise TypeError(f"fig must be a matplotlib Figure or None, got {describe(fig)}")
     nrows = math.ceil(n / ncols)
     if fig is None:
         from matplotlib import pyplot as plt

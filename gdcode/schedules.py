@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validation import check_positive_int, check_real
+from ._validation import check_in_range, check_positive, check_positive_int, check_real
 
 __all__ = [
     "Schedule",
@@ -33,6 +33,9 @@ __all__ = [
     "step_decay",
     "warmup_cosine",
 ]
+
+#: The largest step number (NumPy's int64 holds the steps).
+MAX_STEP = int(np.iinfo(np.int64).max)
 
 
 class Schedule:
@@ -52,38 +55,47 @@ class Schedule:
     __slots__ = ("_description", "_rule")
 
     def __init__(self, rule: Callable, description: str):
+        if not callable(rule):
+            raise TypeError(f"rule must be a function step -> learning rate, got {rule!r:.60}")
+        if not isinstance(description, str):
+            raise TypeError(f"description must be a string, got {description!r:.60}")
         self._rule = rule
         self._description = description
 
     def __call__(self, step):
         """Learning rate at ``step`` (an int >= 0, or an array of them)."""
-        if isinstance(step, numbers.Integral) and not isinstance(step, bool):
-            if step < 0:
-                raise ValueError(f"step must be >= 0, got {step}")
+        if isinstance(step, numbers.Integral) and not isinstance(step, bool | np.bool_):
+            check_positive_int("step", step, minimum=0, maximum=MAX_STEP)
             return float(self._rule(int(step)))
-        steps = np.asarray(step)
-        if steps.dtype == bool or not np.issubdtype(steps.dtype, np.integer):
-            raise TypeError(f"step must be an integer or an integer array, got {step!r}")
-        if np.any(steps < 0):
-            raise ValueError(f"step must be >= 0, got {steps[steps < 0].ravel()[0]}")
+        message = f"step must be an integer or an integer array, got {step!r:.60}"
+        try:
+            steps = np.asarray(step)
+        except ValueError as error:  # a ragged list
+            raise TypeError(message) from error
+        if steps.dtype.kind not in "iu":
+            raise TypeError(message)
+        for bad, rule in ((steps < 0, ">= 0"), (steps > MAX_STEP, f"<= {MAX_STEP:,}")):
+            if np.any(bad):
+                raise ValueError(f"step must be {rule}, got {steps[bad].ravel()[0]}")
+        steps = steps.astype(np.int64)
         return np.broadcast_to(np.asarray(self._rule(steps), dtype=np.float64), steps.shape)
 
     def __repr__(self) -> str:
         return self._description
 
 
-def _check_rate(name: str, value) -> float:
-    value = check_real(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return value
-
-
 def _check_factor(name: str, value) -> float:
-    value = check_real(name, value)
-    if not 0 < value <= 1:
-        raise ValueError(f"{name} must be in (0, 1], got {value}")
-    return value
+    return check_in_range(name, value, 0, 1, low_inclusive=False, high_inclusive=True)
+
+
+def _check_final(final_learning_rate, eta: float) -> float:
+    final = check_real("final_learning_rate", final_learning_rate)
+    if not 0 <= final <= eta:
+        raise ValueError(
+            f"final_learning_rate must be in [0, learning_rate={eta!r}], "
+            f"got {final_learning_rate!r}"
+        )
+    return final
 
 
 def constant(learning_rate: float) -> Schedule:
@@ -94,7 +106,7 @@ def constant(learning_rate: float) -> Schedule:
     >>> constant(0.1)(0), constant(0.1)(1000)
     (0.1, 0.1)
     """
-    eta = _check_rate("learning_rate", learning_rate)
+    eta = check_positive("learning_rate", learning_rate)
 
     def rule(step):
         return eta + 0.0 * np.asarray(step)
@@ -113,9 +125,9 @@ def step_decay(learning_rate: float, drop: float = 0.5, every: int = 10) -> Sche
     >>> s(9), s(10), s(25)
     (0.1, 0.05, 0.025)
     """
-    eta = _check_rate("learning_rate", learning_rate)
+    eta = check_positive("learning_rate", learning_rate)
     drop = _check_factor("drop", drop)
-    every = check_positive_int("every", every)
+    every = check_positive_int("every", every, maximum=MAX_STEP)
 
     def rule(step):
         return eta * drop ** (np.asarray(step) // every)
@@ -136,9 +148,9 @@ def exponential_decay(
     >>> s(0), s(10), s(5) == 2 ** -0.5
     (1.0, 0.5, True)
     """
-    eta = _check_rate("learning_rate", learning_rate)
+    eta = check_positive("learning_rate", learning_rate)
     decay_rate = _check_factor("decay_rate", decay_rate)
-    decay_steps = check_positive_int("decay_steps", decay_steps)
+    decay_steps = check_positive_int("decay_steps", decay_steps, maximum=MAX_STEP)
 
     def rule(step):
         return eta * decay_rate ** (np.asarray(step) / decay_steps)
@@ -165,14 +177,9 @@ def cosine_decay(
     >>> s(0), s(50), s(100), s(500)
     (1.0, 0.5, 0.0, 0.0)
     """
-    eta = _check_rate("learning_rate", learning_rate)
-    total_steps = check_positive_int("total_steps", total_steps)
-    final = check_real("final_learning_rate", final_learning_rate)
-    if not 0 <= final <= eta:
-        raise ValueError(
-            f"final_learning_rate must be in [0, learning_rate={eta!r}], "
-            f"got {final_learning_rate!r}"
-        )
+    eta = check_positive("learning_rate", learning_rate)
+    total_steps = check_positive_int("total_steps", total_steps, maximum=MAX_STEP)
+    final = _check_final(final_learning_rate, eta)
 
     def rule(step):
         progress = np.minimum(np.asarray(step), total_steps) / total_steps  # 0 -> 1
@@ -193,6 +200,9 @@ def warmup_cosine(
 ) -> Schedule:
     """Linear warm-up for ``warmup_steps`` steps, then :func:`cosine_decay`.
 
+    The shape of the learning rate used to train most large models: rising from
+    near zero, while the first steps are unreliable, then decaying.
+
     .. math:: \\eta_t = \\eta \\, \\frac{t + 1}{W} \\quad (t < W), \\qquad
               \\eta_t = \\text{cosine\\_decay}(\\eta, T - W)(t - W) \\quad (t \\ge W)
 
@@ -202,14 +212,14 @@ def warmup_cosine(
     >>> s(0), s(3), s(54), s(104)
     (0.25, 1.0, 0.5, 0.0)
     """
-    eta = _check_rate("learning_rate", learning_rate)
-    warmup_steps = check_positive_int("warmup_steps", warmup_steps)
-    total_steps = check_positive_int("total_steps", total_steps)
+    eta = check_positive("learning_rate", learning_rate)
+    warmup_steps = check_positive_int("warmup_steps", warmup_steps, maximum=MAX_STEP)
+    total_steps = check_positive_int("total_steps", total_steps, maximum=MAX_STEP)
     if total_steps <= warmup_steps:
         raise ValueError(
             f"total_steps must be > warmup_steps={warmup_steps}, got {total_steps}"
         )
-    final = check_real("final_learning_rate", final_learning_rate)
+    final = _check_final(final_learning_rate, eta)
     decay = cosine_decay(eta, total_steps - warmup_steps, final)
 
     def rule(step):

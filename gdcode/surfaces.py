@@ -16,11 +16,14 @@ import warnings
 
 import numpy as np
 
-from ._validation import check_array, check_positive_int, check_real
+from ._validation import check_array, check_positive, check_positive_int, check_real, describe
 from .optimizers import Optimizer, get_optimizer
 from .training import DivergenceWarning
 
-__all__ = ["Quadratic", "Rosenbrock", "Surface", "optimize_2d"]
+__all__ = ["MAX_STEPS", "Quadratic", "Rosenbrock", "Surface", "optimize_2d"]
+
+#: Most steps :func:`optimize_2d` records (the path holds every point).
+MAX_STEPS = 10_000_000
 
 
 class Surface:
@@ -48,7 +51,8 @@ class Surface:
         float for one point, else ndarray of shape ``P.shape[:-1]``
         """
         P = self._check_points(P)
-        values = self._value(P[..., 0], P[..., 1])
+        with np.errstate(over="ignore", invalid="ignore"):  # far out, the value is inf
+            values = self._value(P[..., 0], P[..., 1])
         return float(values) if np.ndim(values) == 0 else values
 
     __call__ = value
@@ -65,11 +69,12 @@ class Surface:
         ndarray, same shape as ``p``
         """
         p = self._check_points(p, name="p")
-        return np.stack(self._gradient(p[..., 0], p[..., 1]), axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):  # far out, the slope is +-inf
+            return np.stack(self._gradient(p[..., 0], p[..., 1]), axis=-1)
 
     @staticmethod
     def _check_points(P, name: str = "P") -> np.ndarray:
-        P = check_array(name, P, finite=False).astype(np.float64)
+        P = check_array(name, P, finite=False, dtype=np.float64)
         if P.ndim == 0 or P.shape[-1] != 2:
             raise ValueError(f"{name} must have shape (..., 2) (x, y pairs), got shape {P.shape}")
         return P
@@ -102,8 +107,8 @@ class Quadratic(Surface):
     """
 
     def __init__(self, a: float = 1.0, b: float = 10.0):
-        self.a = _check_positive("a", a)
-        self.b = _check_positive("b", b)
+        self.a = check_positive("a", a)
+        self.b = check_positive("b", b)
         self.minimum = np.zeros(2)
         self.default_start = np.array([-4.0, 1.5])
         self.xlim, self.ylim = (-5.0, 5.0), (-2.5, 2.5)
@@ -133,7 +138,9 @@ class Rosenbrock(Surface):
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
         self.a = check_real("a", a)
-        self.b = _check_positive("b", b)
+        if abs(self.a) > 1e150:  # the minimum (a, a**2) must be a finite point
+            raise ValueError(f"a must be within +-1e150 (the minimum is (a, a**2)), got {a!r}")
+        self.b = check_positive("b", b)
         self.minimum = np.array([self.a, self.a**2])
         self.default_start = np.array([-1.5, 2.0])
         self.xlim, self.ylim = (-2.0, 2.0), (-1.0, 3.0)
@@ -148,13 +155,6 @@ class Rosenbrock(Surface):
         dx = -2 * (self.a - x) - 4 * self.b * x * (y - x**2)
         dy = 2 * self.b * (y - x**2)
         return dx, dy
-
-
-def _check_positive(name: str, value) -> float:
-    value = check_real(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return value
 
 
 def optimize_2d(
@@ -176,7 +176,7 @@ def optimize_2d(
         A name (``"sgd"``, ``"momentum"``, ...) with ``learning_rate`` and
         other settings in ``optimizer_kwargs``, or an optimizer instance. An
         instance is copied and reset, so it is not modified and always starts fresh.
-    n_steps : int >= 0
+    n_steps : int, 0 <= n_steps <= 10,000,000
     **optimizer_kwargs
         Passed to :func:`gdcode.optimizers.get_optimizer` with a name.
 
@@ -200,11 +200,11 @@ def optimize_2d(
            [0.81, 0.  ]])
     """
     if not isinstance(surface, Surface):
-        raise TypeError(f"surface must be a gdcode Surface, got {type(surface).__name__}")
-    p = check_array("start", start, ndim=1).astype(np.float64)
+        raise TypeError(f"surface must be a gdcode Surface, got {describe(surface)}")
+    p = check_array("start", start, ndim=1, dtype=np.float64).copy()  # p moves; start stays
     if p.shape != (2,):
         raise ValueError(f"start must have shape (2,), got shape {p.shape}")
-    n_steps = check_positive_int("n_steps", n_steps, minimum=0)
+    n_steps = check_positive_int("n_steps", n_steps, minimum=0, maximum=MAX_STEPS)
     if isinstance(optimizer, Optimizer):
         if optimizer_kwargs:
             raise TypeError(

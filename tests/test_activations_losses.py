@@ -31,7 +31,7 @@ def central_difference(f, Z: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "identity"])
 def test_activation_derivative_matches_finite_differences(name, rng):
-    f, f_grad = act.get_activation(name)
+    f, f_grad = act.ACTIVATIONS[name].f, act.ACTIVATIONS[name].grad
     Z = rng.normal(size=(4, 5))
     Z[np.abs(Z) < 1e-3] = 0.5  # keep away from ReLU's kink
     # f is element-wise, so d sum(f(Z)) / dZ_ij = f'(Z_ij)
@@ -59,7 +59,7 @@ def test_sigmoid_is_stable_for_huge_inputs():
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "identity"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_activations_keep_dtype_and_write_into_out(name, dtype):
-    f, f_grad = act.get_activation(name)
+    f, f_grad = act.ACTIVATIONS[name]
     Z = np.linspace(-2, 2, 6, dtype=dtype).reshape(2, 3)
     out = np.empty_like(Z)
     assert f(Z, out=out) is out and out.dtype == dtype
@@ -87,18 +87,68 @@ def test_softmax_is_stable_for_huge_logits():
     np.testing.assert_allclose(P, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]])
 
 
-def test_softmax_backward_matches_finite_differences(rng):
+def softmax_backward(Z: np.ndarray, dP: np.ndarray) -> np.ndarray:
+    """dZ from dP through softmax: P * (dP - sum_j dP_j P_j), row by row (the Jacobian)."""
+    P = act.softmax(Z)
+    return P * (dP - np.sum(dP * P, axis=-1, keepdims=True))
+
+
+def test_softmax_jacobian_product_matches_finite_differences(rng):
     Z = rng.normal(size=(3, 4))
     dP = rng.normal(size=(3, 4))  # dL/dP for the loss L = sum(dP * softmax(Z))
     numeric = central_difference(lambda V: np.sum(dP * act.softmax(V)), Z)
-    np.testing.assert_allclose(act.softmax_backward(Z, dP), numeric, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(softmax_backward(Z, dP), numeric, rtol=1e-6, atol=1e-9)
 
 
-def test_unknown_activation_is_named():
-    with pytest.raises(ValueError, match=r"unknown activation 'swish'; choose one of"):
-        act.get_activation("swish")
-    with pytest.raises(TypeError, match=r"activation must be one of .*got 3"):
-        act.get_activation(3)
+def test_activation_table_is_named():
+    assert act.ACTIVATIONS["relu"].f is act.relu and act.ACTIVATIONS["relu"].grad is act.relu_grad
+    assert set(act.ACTIVATIONS) == {"sigmoid", "tanh", "relu", "identity"}
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "identity"])
+def test_activations_take_a_plain_number(name):
+    f, f_grad = act.ACTIVATIONS[name]
+    z = 0.7
+    value, slope = f(z), f_grad(z)
+    assert value.shape == () and slope.shape == ()  # "any shape" includes a scalar
+    np.testing.assert_allclose(value, f(np.array([z]))[0])
+    np.testing.assert_allclose(slope, f_grad(np.array([z]))[0])
+
+
+def test_softmax_of_a_vector_and_of_extreme_logits():
+    np.testing.assert_allclose(act.softmax([1.0, 1.0]), [0.5, 0.5])
+    # 1e308 - (-1e308) overflows to inf inside; the answer is still exactly [1, 0]
+    np.testing.assert_array_equal(act.softmax(np.array([1e308, -1e308])), [1.0, 0.0])
+    # a row with NaN has no softmax: NaN, without a RuntimeWarning (pytest: warnings are errors)
+    P = act.softmax(np.array([[np.nan, 0.0], [0.0, 0.0]]))
+    assert np.isnan(P[0]).all() and np.allclose(P[1], 0.5)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: act.sigmoid("0.5"), TypeError, r"Z must be a numeric array, got '0\.5'"),
+        (lambda: act.relu(None), TypeError, r"Z must be a numeric array, got None"),
+        (lambda: act.tanh([[1.0], [1.0, 2.0]]), ValueError,
+         r"Z must be a rectangular array; its rows have different lengths"),
+        (lambda: act.relu_grad(np.array([1 + 2j])), TypeError, r"Z must be real"),
+        (lambda: act.softmax(np.zeros((2, 0))), ValueError,
+         r"Z must hold at least one class along its last axis, got shape \(2, 0\)"),
+        (lambda: act.softmax(3.0), ValueError, r"Z must hold at least one class.*\(\)"),
+        (lambda: act.sigmoid(np.zeros(3), out=np.zeros(2)), TypeError,
+         r"out must be a floating-point array of shape \(3,\) like Z, got ndarray of shape"),
+        (lambda: act.tanh(np.zeros(3), out=[0.0, 0.0, 0.0]), TypeError,
+         r"out must be a floating-point array .* got list"),
+    ],
+)
+def test_activations_check_their_inputs(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_empty_input_gives_empty_output():
+    assert act.sigmoid(np.empty((0, 3))).shape == (0, 3)
+    assert act.relu([]).shape == (0,)
 
 
 # --------------------------------------------------------------------------- losses
@@ -131,14 +181,6 @@ def test_binary_cross_entropy_by_hand():
     P, y = np.array([0.9, 0.2]), np.array([1, 0])
     # -(log 0.9 + log 0.8) / 2
     assert losses.binary_cross_entropy(P, y) == pytest.approx(-(np.log(0.9) + np.log(0.8)) / 2)
-    # (p - y) / (p (1 - p)) / n:  (-0.1 / 0.09) / 2 and (0.2 / 0.16) / 2
-    np.testing.assert_allclose(losses.binary_cross_entropy_grad(P, y), [-0.1 / 0.18, 0.2 / 0.32])
-
-
-def test_binary_cross_entropy_gradient_matches_finite_differences(rng):
-    P, y = rng.uniform(0.05, 0.95, size=6), rng.integers(0, 2, size=6)
-    numeric = central_difference(lambda V: losses.binary_cross_entropy(V, y), P)
-    np.testing.assert_allclose(losses.binary_cross_entropy_grad(P, y), numeric, rtol=1e-6)
 
 
 def test_binary_cross_entropy_clips_certain_mistakes():
@@ -184,7 +226,7 @@ def test_fused_gradient_equals_the_chain_rule(rng):
     # unfused: dL/dP = -Y / (n P), then back through softmax
     Z, labels = rng.normal(size=(3, 3)), np.array([0, 2, 1])
     Y = np.eye(3)[labels]
-    chain = act.softmax_backward(Z, -Y / (3 * act.softmax(Z)))
+    chain = softmax_backward(Z, -Y / (3 * act.softmax(Z)))
     np.testing.assert_allclose(losses.softmax_cross_entropy(Z, labels)[1], chain, atol=1e-12)
 
 
@@ -204,7 +246,7 @@ def test_float32_in_float32_out():
 
 @pytest.mark.parametrize("name", ["cross_entropy", "binary_cross_entropy", "mse"])
 def test_losses_average_over_the_batch(name, rng):
-    fused = losses.get_loss(name)
+    fused = losses.LOSSES[name].loss
     width = 1 if name == "binary_cross_entropy" else 3
     Z = rng.normal(size=(4, width))
     if name == "mse":
@@ -218,12 +260,54 @@ def test_losses_average_over_the_batch(name, rng):
     np.testing.assert_allclose(dZ2[:4], dZ / 2)
 
 
-def test_get_loss_names():
-    assert losses.get_loss("cross_entropy") is losses.softmax_cross_entropy
-    assert losses.get_loss("BINARY_CROSS_ENTROPY") is losses.sigmoid_binary_cross_entropy
-    assert losses.get_loss("mse") is losses.identity_mse
-    with pytest.raises(ValueError, match=r"unknown loss 'hinge'; choose one of 'cross_entropy'"):
-        losses.get_loss("hinge")
+def test_loss_table_is_named():
+    ce = losses.LOSSES["cross_entropy"]
+    assert (ce.output, ce.loss) == (act.softmax, losses.softmax_cross_entropy)
+    bce = losses.LOSSES["binary_cross_entropy"]
+    assert (bce.output, bce.loss) == (act.sigmoid, losses.sigmoid_binary_cross_entropy)
+    assert losses.LOSSES["mse"].output is act.identity
+    assert losses.LOSSES["mse"].loss is losses.identity_mse
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "binary_cross_entropy", "mse"])
+def test_unchecked_loss_is_the_same_computation(name, rng):
+    entry = losses.LOSSES[name]
+    width = 1 if name == "binary_cross_entropy" else 3
+    Z = rng.normal(size=(5, width))
+    if name == "mse":
+        y = rng.normal(size=(5, 3))
+    elif name == "binary_cross_entropy":
+        y = rng.integers(0, 2, size=(5, 1)).astype(float)
+    else:
+        y = rng.integers(0, 3, size=5)
+    loss, dZ = entry.loss(Z, y)
+    loss_u, dZ_u = entry.unchecked(Z, y)
+    assert loss_u == loss
+    np.testing.assert_array_equal(dZ_u, dZ)
+
+
+def test_losses_take_plain_numbers():
+    assert losses.mse(1.0, 3.0) == 4.0
+    assert losses.binary_cross_entropy(0.5, 1) == pytest.approx(np.log(2))
+    loss, dZ = losses.sigmoid_binary_cross_entropy(0.0, 1)  # a single logit
+    assert loss == pytest.approx(np.log(2)) and dZ.shape == () and float(dZ) == -0.5
+    loss, dZ = losses.identity_mse(2.0, 1.0)
+    assert loss == 1.0 and dZ.shape == () and float(dZ) == 2.0
+
+
+def test_huge_values_give_inf_not_warnings():
+    # pytest turns RuntimeWarnings into errors: these must be quiet and right
+    assert losses.mse(np.array([1e200]), np.array([-1e200])) == np.inf
+    assert np.isinf(losses.mse_grad(np.array([1e308]), np.array([-1e308]))).all()
+    loss, dZ = losses.sigmoid_binary_cross_entropy(np.array([1e308, -1e308]), [0, 1])
+    assert loss == np.inf and np.allclose(dZ, [0.5, -0.5])  # each term is 1e308: the sum overflows
+    loss, dZ = losses.softmax_cross_entropy(np.array([[1e308, -1e308]]), [1])
+    assert loss == np.inf and np.allclose(dZ, [[1.0, -1.0]])
+
+
+def test_float32_targets_too_large_are_named():
+    with pytest.raises(ValueError, match=r"Y has values too large for float32 .*1e\+300"):
+        losses.mse(np.zeros(2, np.float32), [0.0, 1e300])
 
 
 @pytest.mark.parametrize(
@@ -233,6 +317,14 @@ def test_get_loss_names():
         (lambda: losses.mse([1.0, np.nan], [1.0, 2.0]), ValueError, r"P contains NaN"),
         (lambda: losses.binary_cross_entropy([0.5], [2]), ValueError,
          r"y must hold binary labels 0 or 1, got 2"),
+        (lambda: losses.binary_cross_entropy([1.5], [1]), ValueError,
+         r"P must hold probabilities in \[0, 1\], got 1\.5"),
+        (lambda: losses.mse("ab", [1.0]), TypeError, r"P must be a numeric array, got 'ab'"),
+        (lambda: losses.mse([], []), ValueError, r"P must contain at least one sample"),
+        (lambda: losses.softmax_cross_entropy(np.zeros((2, 2)), [[1], [1, 2]]), ValueError,
+         r"y must be a rectangular array"),
+        (lambda: losses.identity_mse(np.zeros((2, 1)), None), TypeError,
+         r"Y must be a numeric array, got None"),
         (lambda: losses.softmax_cross_entropy(np.zeros((2, 3)), [0, 3]), ValueError,
          r"y has labels outside 0\.\.2: found 3"),
         (lambda: losses.softmax_cross_entropy(np.zeros((2, 3)), [0, -1]), ValueError,

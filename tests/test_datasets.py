@@ -119,7 +119,7 @@ def test_bad_arguments_are_named():
         load_mnist(source="mnist")
     with pytest.raises(ValueError, match="dtype must be a floating type when normalize=True"):
         load_mnist(source="subset", dtype=np.uint8)
-    with pytest.raises(TypeError, match="dtype must be a NumPy dtype.*'pixels'"):
+    with pytest.raises(TypeError, match="dtype must be a numeric NumPy dtype .*, got 'pixels'"):
         load_mnist(source="subset", dtype="pixels")
     with pytest.raises(TypeError, match="flatten must be True or False, got 'yes'"):
         load_mnist(source="subset", flatten="yes")
@@ -237,3 +237,25 @@ def test_blobs_validation():
         make_blobs(std=0)
     with pytest.raises(ValueError, match=r"n_samples must be at least the number of centers \(5\)"):
         make_blobs(3, centers=5)
+    with pytest.raises(ValueError, match=r"centers must be a rectangular array; its rows have"):
+        make_blobs(centers=[[0.0, 1.0], [2.0]])
+    with pytest.raises(ValueError, match=r"centers contains NaN or infinity"):
+        make_blobs(centers=[[0.0, np.inf]])
+    with pytest.raises(TypeError, match=r"centers must be a numeric array, got \[\['a', 'b'\]\]"):
+        make_blobs(centers=[["a", "b"]])
+    with pytest.raises(ValueError, match=r"std=1e\+308 and centers: the data would overflow"):
+        make_blobs(std=1e308, rng=0)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: make_moons(noise=1e308, rng=0), r"noise=1e\+308: the data would overflow"),
+        (lambda: make_line(slope=1e308, rng=0), r"slope=1e\+308, noise=0\.5 and x_range=\(-2\.0"),
+        (lambda: make_line(x_range=(-1e308, 1e308), rng=0), r"x_range=\(-1e\+308, 1e\+308\): the"),
+        (lambda: make_moons(n_samples=2**70), r"n_samples must be <= 10,000,000, got 1180"),
+    ],
+)
+def test_generated_data_that_would_overflow_is_refused_by_name(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import http.server
 import io
+import os
 import socket
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -262,3 +264,57 @@ def test_environment_chooses_the_source_for_auto(fake, tmp_path, monkeypatch):
 
     # an explicit source wins over the environment
     assert load_full(fake, tmp_path, source="subset").source == "subset"
+
+
+def test_a_failed_download_leaves_no_new_folder(fake, tmp_path):
+    cache = tmp_path / "new" / "cache"  # neither folder exists yet
+    fake.mode = "404"
+    with pytest.raises(MNISTUnavailableError, match="404"):
+        load_full(fake, cache)
+    assert not (tmp_path / "new").exists()
+    fake.mode = "truncate"
+    with pytest.raises(MNISTUnavailableError):
+        load_full(fake, cache)
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_download_killed_hard_is_cleaned_up_by_the_next_call(fake, tmp_path, monkeypatch):
+    # A process killed during a download leaves pooch's temporary file behind, in the
+    # folder gdcode gives pooch for its temporary files. Simulate one stale (an hour old)
+    # and one fresh (another process downloading right now).
+    cache = tmp_path / "cache"
+    partial = cache / ".mnist.npz.partial"
+    partial.mkdir(parents=True)
+    stale, fresh = partial / "tmpkilled1", partial / "tmprunning"
+    stale.write_bytes(fake.payload[:100])
+    fresh.write_bytes(fake.payload[:100])
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+
+    monkeypatch.setenv("GDCODE_OFFLINE", "1")  # cleaning needs no network
+    assert load_full(fake, cache, source="auto").source == "subset"
+    assert not stale.exists() and fresh.exists()
+
+    monkeypatch.delenv("GDCODE_OFFLINE")
+    assert load_full(fake, cache).source == "full"
+    assert cache_files(partial) == ["tmprunning"]  # the live download is left alone
+    fresh.unlink()
+    load_full(fake, cache)
+    assert cache_files(cache) == ["mnist.npz"]  # the empty temporary folder goes too
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"cache_dir": 3}, TypeError, r"cache_dir must be a file path \(str or .*\), got 3"),
+        ({"cache_dir": ""}, ValueError, r"cache_dir must be a non-empty file path, got ''"),
+        ({"sha256": None}, TypeError, r"sha256 must be a string of 64 hex.* digits, got None"),
+        ({"progress": 1}, TypeError, r"progress must be True or False, got 1"),
+        ({"dtype": None}, TypeError, r"dtype must be a numeric NumPy dtype .*, got None"),
+        ({"dtype": "U3", "normalize": False}, ValueError, r"dtype must be a numeric NumPy dtype"),
+    ],
+)
+def test_download_arguments_are_named(kwargs, error, match, tmp_path):
+    kwargs.setdefault("cache_dir", tmp_path)
+    with pytest.raises(error, match=match):
+        load_mnist(source="full", **kwargs)

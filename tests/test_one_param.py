@@ -163,3 +163,38 @@ def test_numerical_gradient_checks_its_arguments():
         one_param.numerical_gradient(3, 1.0)
     with pytest.raises(ValueError, match=r"w contains NaN"):
         one_param.loss(np.nan, X, Y)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "error", "match"),
+    [
+        (lambda k: 0.1 - 0.1 * k, ValueError,
+         r"the learning_rate schedule returned -0\.1 at step 2; it must be a finite number >= 0"),
+        (lambda k: float("nan"), ValueError, r"schedule returned nan at step 0"),
+        (lambda k: "fast", TypeError, r"schedule returned 'fast' \(str\) at step 0"),
+        (lambda k: None, TypeError, r"schedule returned None \(NoneType\) at step 0"),
+    ],
+)
+def test_gradient_descent_checks_every_scheduled_rate_like_fit(schedule, error, match):
+    with pytest.raises(error, match=match):
+        one_param.gradient_descent([1.0, 2.0], [2.0, 4.0], 0.0, schedule, n_steps=5)
+
+
+def test_a_schedule_may_end_at_zero():
+    path = one_param.gradient_descent([1.0], [2.0], 0.0, lambda k: 0.0 if k else 0.1, n_steps=3)
+    assert path.w[1] == path.w[2] == path.w[3]  # eta = 0: the weight stays put
+
+
+def test_huge_values_give_inf_quietly():
+    # pytest turns RuntimeWarnings into errors: the overflow must be quiet, the answer inf
+    assert one_param.loss(1e200, [1e200], [1.0]) == np.inf
+    assert one_param.gradient(1e200, [1e200], [1.0]) == np.inf
+    slope = one_param.numerical_gradient(lambda w: w**2, 1e200)
+    assert not np.isfinite(slope) or slope == 0.0  # far beyond what differences can resolve
+
+
+def test_numerical_gradient_names_a_function_returning_junk():
+    with pytest.raises(TypeError, match=r"f must return numbers; f\(w \+ h\) returned 'a'"):
+        one_param.numerical_gradient(lambda w: "a", 1.0)
+    with pytest.raises(ValueError, match=r"n_steps must be <= 10,000,000, got 11805916207"):
+        one_param.gradient_descent([1.0], [2.0], 0.0, 0.1, n_steps=2**70)

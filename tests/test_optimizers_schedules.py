@@ -15,10 +15,10 @@ from gdcode import (
     constant,
     cosine_decay,
     exponential_decay,
-    get_optimizer,
     step_decay,
     warmup_cosine,
 )
+from gdcode.optimizers import get_optimizer
 
 
 def run(optimizer, w0, gradients):
@@ -280,9 +280,17 @@ def test_schedules_are_pure():
          r"final_learning_rate must be in \[0, learning_rate=0\.1\], got 0\.2"),
         (lambda: warmup_cosine(0.1, 10, 10), ValueError,
          r"total_steps must be > warmup_steps=10, got 10"),
+        (lambda: cosine_decay(0.1, total_steps=2**70), ValueError,
+         r"total_steps must be <= 9,223,372,036,854,775,807, got 1180591620717411303424"),
+        (lambda: constant("0.1"), TypeError, r"learning_rate must be a real number, got '0\.1'"),
         (lambda: constant(0.1)(-1), ValueError, r"step must be >= 0, got -1"),
         (lambda: constant(0.1)(1.5), TypeError, r"step must be an integer"),
         (lambda: constant(0.1)(np.array([1, -2])), ValueError, r"step must be >= 0, got -2"),
+        (lambda: constant(0.1)(2**64), ValueError, r"step must be <= .*, got 18446744073709551616"),
+        (lambda: constant(0.1)(np.array([2**64 - 1], dtype=np.uint64)), ValueError,
+         r"step must be <= .*, got 18446744073709551615"),
+        (lambda: constant(0.1)([[1], [1, 2]]), TypeError, r"step must be an integer"),
+        (lambda: constant(0.1)(np.True_), TypeError, r"step must be an integer"),
     ],
 )
 def test_schedule_arguments_are_checked(make, error, match):

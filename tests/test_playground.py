@@ -173,7 +173,7 @@ def test_train_playground_rejects_bad_arguments(data, kwargs, error, match):
 
 
 def test_bad_data_is_rejected_with_what_is_wrong(data, tmp_path):
-    with pytest.raises(TypeError, match="data must be a dict from make_playground_data, got list"):
+    with pytest.raises(TypeError, match=r"data must be a dict from make_playground_data, got \[\]"):
         pg.network_from_data([])
     with pytest.raises(ValueError, match=r"has format None; expected 'gdcode-playground/1'"):
         pg.network_from_data({"X": []})
@@ -436,3 +436,54 @@ def test_widget_finishes_a_run_with_gdcodes_final_loss(widget_page, data):
     )
     assert page.get_by_role("button", name="Train").is_visible()
     assert errors == []
+
+
+# ------------------------------------------------------------------ file helpers
+
+
+def test_reading_a_bad_file_names_the_file(tmp_path):
+    missing = tmp_path / "missing.json"
+    with pytest.raises(ValueError, match=r"missing\.json' cannot be read: No such file"):
+        pg.load_playground_data(missing)
+    with pytest.raises(ValueError, match=r"cannot be read: Is a directory"):
+        pg.load_playground_data(tmp_path)
+    not_json = tmp_path / "notes.json"
+    not_json.write_text("not json at all")
+    with pytest.raises(ValueError, match=r"notes\.json' is not JSON: Expecting value: line 1"):
+        pg.load_playground_data(not_json)
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match=r"binary\.json' cannot be read: .*utf-8"):
+        pg.load_playground_data(binary)
+    with pytest.raises(TypeError, match=r"path must be a file path \(str or .*\), got None"):
+        pg.load_playground_data(None)
+    with pytest.raises(ValueError, match=r"path must be a non-empty file path, got ''"):
+        pg.write_playground_data("")
+
+
+def test_a_failed_write_leaves_no_folders_and_no_partial_file(tmp_path):
+    target = tmp_path / "new" / "deeper" / "playground.json"
+    with pytest.raises(ValueError, match=r"noise must be in \[0\.0, 10\.0\], got -1"):
+        pg.write_playground_data(target, noise=-1)
+    assert not (tmp_path / "new").exists()
+    # a write that fails half way (here: the target is a folder) leaves nothing behind either
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(OSError):
+        pg.write_playground_data(tmp_path / "taken")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+    assert list((tmp_path / "taken").iterdir()) == []
+
+
+def test_junk_inside_a_data_dict_is_named(data):
+    ragged = json.loads(json.dumps(data))
+    ragged["X"][3] = [1.0]
+    with pytest.raises(ValueError, match=r"data: X must be a rectangular array"):
+        pg.network_from_data(ragged)
+    sizes = json.loads(json.dumps(data))
+    sizes["layer_sizes"] = ["2", 4, 1]
+    with pytest.raises(ValueError, match=r"layer_sizes must be a list of >= 2 integers >= 1"):
+        pg.network_from_data(sizes)
+    layers = json.loads(json.dumps(data))
+    layers["layers"] = "weights"
+    with pytest.raises(ValueError, match=r"layers must be a list of"):
+        pg.network_from_data(layers)

@@ -140,8 +140,10 @@ def test_loss_curve_errors(good_history):
         plotting.plot_loss_curves(good_history, per="step", metric="train_accuracy")
     with pytest.raises(ValueError, match="unknown per 'batch'"):
         plotting.plot_loss_curves(good_history, per="batch")
-    with pytest.raises(TypeError, match="histories must be a History or a dict of them"):
+    with pytest.raises(TypeError, match=r"histories must be a History .*, got \[1\.0, 0\.5\]"):
         plotting.plot_loss_curves([1.0, 0.5])
+    with pytest.raises(TypeError, match=r"histories\['a'\] must be a History .*, got 3 \(int\)"):
+        plotting.plot_loss_curves({"a": 3})
     with pytest.raises(ValueError, match="empty dict"):
         plotting.plot_loss_curves({})
     with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
@@ -191,6 +193,9 @@ def test_descent_1d_leaves_out_a_diverged_tail_and_accepts_scalar_loss(line_data
         trajectory = one_param.gradient_descent(x, y, 0.0, 1e3, n_steps=400)
     finite = np.isfinite(trajectory.w)
     assert not finite.all()
+    # the steps drawn: finite, and small enough for an axis (|w|, |L| <= 1e300)
+    drawn = (np.abs(trajectory.w) <= 1e300) & (np.abs(trajectory.loss) <= 1e300)
+    assert drawn.sum() < finite.sum()  # this run reaches 1e300 before it overflows
     ax = plotting.plot_descent_1d(
         trajectory,
         lambda w: float(one_param.loss(float(w), x, y)),
@@ -198,7 +203,7 @@ def test_descent_1d_leaves_out_a_diverged_tail_and_accepts_scalar_loss(line_data
         max_labels=0,
     )
     curve, steps = ax.get_lines()
-    assert len(steps.get_xdata()) == finite.sum()
+    assert len(steps.get_xdata()) == drawn.sum()
     assert curve.get_xdata()[0] == -5 and curve.get_xdata()[-1] == 5
     assert len(ax.texts) == 0
 
@@ -243,7 +248,7 @@ def test_descent_2d_given_limits_levels_and_errors():
     path = np.array([[2.0, 1.0], [1.0, -0.5], [np.nan, np.nan]])
     ax = plotting.plot_descent_2d(surface, {"gd": path}, xlim=(-3, 3), ylim=(-2, 2), levels=5)
     assert ax.get_xlim() == (-3, 3) and ax.get_ylim() == (-2, 2)
-    gd = next(line for line in ax.get_lines() if line.get_label() == "gd")
+    gd = next(line for line in ax.get_lines() if line.get_label() == "gd (diverged)")
     assert len(gd.get_xdata()) == 2  # the non-finite point is left out
     with pytest.raises(ValueError, match=r"paths\['gd'\] must have shape \(k, 2\), got \(3, 3\)"):
         plotting.plot_descent_2d(surface, {"gd": np.zeros((3, 3))})
@@ -319,3 +324,75 @@ def test_only_the_plotting_module_imports_matplotlib():
         or "from matplotlib" in path.read_text("utf-8")
     )
     assert importing == ["plotting.py"]
+
+
+# ----------------------------------------------------------------- diverged runs, bad arguments
+
+
+def test_a_diverged_2d_path_plots_quietly():
+    from gdcode.surfaces import Quadratic, optimize_2d
+
+    surface = Quadratic(a=1.0, b=10.0)
+    with pytest.warns(DivergenceWarning):
+        path = optimize_2d(surface, [1.0, 1.0], "sgd", 400, learning_rate=1.0)
+    assert np.isnan(path[-1]).all() and np.nanmax(np.abs(path)) > 1e300
+    # pytest turns any RuntimeWarning into an error: the overflow must stay inside
+    huge = np.array([[1.0, 1.0], [-3.0, 1e100], [1e200, -1e200], [np.inf, np.inf]])
+    ax = plotting.plot_descent_2d(surface, {"gd": path, "by hand": huge})
+    assert legend_texts(ax)[:2] == ["gd (diverged)", "by hand (diverged)"]
+    by_hand = next(line for line in ax.get_lines() if line.get_label() == "by hand (diverged)")
+    assert len(by_hand.get_xdata()) == 3  # inf is left out; 1e200 is drawn
+    ax.figure.canvas.draw()
+
+
+def test_a_diverged_1d_run_plots_without_w_range(line_data):
+    x, y = line_data
+    with pytest.warns(DivergenceWarning):
+        trajectory = one_param.gradient_descent(x, y, 0.0, 1e3, n_steps=400)
+    ax = plotting.plot_descent_1d(trajectory, lambda w: one_param.loss(w, x, y))
+    ax.figure.canvas.draw()
+    low, high = ax.get_xlim()
+    assert high - low > 1e100  # the window follows the run out to where it was drawn
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"levels": "many"}, TypeError, r"levels must be a number of levels or a list"),
+        ({"levels": 0}, ValueError, r"levels must be >= 1, got 0"),
+        ({"levels": [3.0, 1.0]}, ValueError, r"levels must be increasing, got \[3\.0, 1\.0\]"),
+        ({"levels": [1.0, np.nan]}, ValueError, r"levels contains NaN"),
+        ({"xlim": (0, 1e308)}, ValueError, r"xlim must lie within \+-1e\+300"),
+        ({"ylim": "ab"}, TypeError, r"ylim must be a pair of numbers"),
+        ({"paths": {"gd": [[1.0, 2.0], [3.0]]}}, ValueError,
+         r"paths\['gd'\] must be a rectangular array"),
+    ],
+)
+def test_descent_2d_argument_errors(kwargs, error, match):
+    from gdcode.surfaces import Quadratic
+
+    arguments = {"surface": Quadratic(), "paths": {"gd": np.zeros((2, 2))}, **kwargs}
+    with pytest.raises(error, match=match):
+        plotting.plot_descent_2d(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "error", "match"),
+    [
+        ("{:d}", ValueError, r"fmt must format one number.*'\{:d\}' gives ValueError"),
+        ("{0} {1}", ValueError, r"fmt must format one number.*gives IndexError"),
+        ("{name}", ValueError, r"fmt must format one number.*gives KeyError"),
+        (3, TypeError, r"fmt must be a format string such as '\{:.3g\}', got 3"),
+    ],
+)
+def test_comparison_bad_fmt(fmt, error, match):
+    with pytest.raises(error, match=match):
+        plotting.plot_comparison({"a": 1.0}, fmt=fmt)
+
+
+def test_comparison_of_huge_values_labels_them_without_a_bar():
+    ax = plotting.plot_comparison({"ok": 0.5, "diverged": 1e305, "int": 10**400})
+    assert [bar.get_height() for bar in ax.patches] == [0.5, 0.0, 0.0]
+    assert [t.get_text() for t in ax.texts] == ["0.5", "1e+305", "inf"]
+    with pytest.raises(TypeError, match=r"title must be a string or None, got 3"):
+        plotting.plot_comparison({"a": 1.0}, title=3)

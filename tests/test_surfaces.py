@@ -115,8 +115,13 @@ def test_reprs():
          r"start contains NaN"),
         (lambda: optimize_2d(Quadratic(), [1.0, 1.0], "sgd", -1), ValueError,
          r"n_steps must be >= 0, got -1"),
+        (lambda: optimize_2d(Quadratic(), [1.0, 1.0], "sgd", 2**70), ValueError,
+         r"n_steps must be <= 10,000,000, got 1180591620717411303424"),
+        (lambda: Quadratic().value("1, 2"), TypeError, r"P must be a numeric array, got '1, 2'"),
+        (lambda: Quadratic().gradient([[1.0, 2.0], [3.0]]), ValueError,
+         r"p must be a rectangular array"),
         (lambda: optimize_2d("bowl", [1.0, 1.0], "sgd", 3), TypeError,
-         r"surface must be a gdcode Surface, got str"),
+         r"surface must be a gdcode Surface, got 'bowl' \(str\)"),
         (lambda: optimize_2d(Quadratic(), [1.0, 1.0], "newton", 3), ValueError,
          r"unknown optimizer 'newton'"),
         (lambda: optimize_2d(Quadratic(), [1.0, 1.0], Adam(), 3, learning_rate=0.1), TypeError,
@@ -126,3 +131,9 @@ def test_reprs():
 def test_arguments_are_checked(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_far_from_the_minimum_values_overflow_to_inf_quietly():
+    # pytest turns RuntimeWarnings into errors: the overflow must be silent, the answer inf
+    assert Quadratic().value([1e300, 1e300]) == np.inf
+    assert np.all(np.isinf(Rosenbrock().gradient([1e300, 1e300])))

@@ -180,16 +180,59 @@ def test_in_range_helper_agrees_with_the_interval(value):
 def test_check_array_conversions_and_messages():
     from gdcode._validation import check_array
 
-    with pytest.raises(TypeError, match=r"X must be a numeric array, got \[\[1, 2\], \[3\]\]"):
+    with pytest.raises(ValueError, match=r"X must be a rectangular array; its rows have "
+                                         r"different lengths: \[\[1, 2\], \[3\]\]"):
         check_array("X", [[1, 2], [3]])  # ragged
     with pytest.raises(TypeError, match=r"X must be real, got dtype complex128"):
         check_array("X", np.ones(2) * 1j)
-    with pytest.raises(TypeError, match=r"X must be a numeric array, got \[\[1, 1, 1, .*\.\.\. "
-                                        r"\(list\)$"):
-        check_array("X", [[1] * 40, [2]])  # a long value is shortened; its type is named
-    with pytest.raises(TypeError, match=r"X must be a numeric array, got dtype <U1"):
+    with pytest.raises(ValueError, match=r"X must be a rectangular .*: \[\[1, 1, 1, .*\.\.\.$"):
+        check_array("X", [[1] * 40, [2]])  # a long value is shortened
+    with pytest.raises(TypeError, match=r"X must be a numeric array, got \['a', 'b'\] \(dtype <U"):
         check_array("X", ["a", "b"])
+    with pytest.raises(TypeError, match=r"X must be a numeric array, got None \(NoneType\)"):
+        check_array("X", None)
     assert check_array("X", [1, 2], dtype=np.float32).dtype == np.float32
+    # a value float32 cannot hold is named, not turned into inf with a RuntimeWarning
+    with pytest.raises(ValueError, match=r"X has values too large for float32 \(largest "
+                                         r"3\.403e\+38\): 1 entries, first at index 1: 1e\+300"):
+        check_array("X", [1.0, 1e300], dtype=np.float32)
+    with pytest.raises(ValueError, match=r"X must not be empty, got shape \(2, 0\)"):
+        check_array("X", np.zeros((2, 0)))
+
+
+def test_labels_too_large_for_int64_are_echoed_as_given():
+    # 1e19 does not fit an int64: casting first would report -9223372036854775808
+    with pytest.raises(ValueError, match=r"y has labels outside 0\.\.2: found 1e\+19 "):
+        check_labels("y", [0.0, 1e19], n_classes=3)
+
+
+def test_new_helpers_name_the_parameter_and_the_value():
+    from gdcode._validation import (
+        check_bool,
+        check_dtype,
+        check_path,
+        check_positive,
+        scheduled_learning_rate,
+    )
+
+    with pytest.raises(ValueError, match=r"^h must be > 0, got -1$"):
+        check_positive("h", -1)
+    with pytest.raises(ValueError, match=r"^h must be a finite number, got 10000000000"):
+        check_positive("h", 10**400)  # beyond float: not a finite number
+    with pytest.raises(TypeError, match=r"^shuffle must be True or False, got 1$"):
+        check_bool("shuffle", 1)
+    assert check_bool("log", None, allow_none=True) is None
+    with pytest.raises(TypeError, match=r"^dtype must be a numeric NumPy dtype .*, got None$"):
+        check_dtype("dtype", None)
+    with pytest.raises(ValueError, match=r"^dtype must be numpy.float32 or numpy.float64, got"):
+        check_dtype("dtype", "int8", allowed=(np.float32, np.float64))
+    with pytest.raises(TypeError, match=r"^cache_dir must be a file path .*, got 3$"):
+        check_path("cache_dir", 3)
+    assert scheduled_learning_rate(lambda t: 0.0, 9) == 0.0  # cosine decay ends at 0
+    for bad, error in ((float("nan"), ValueError), (-1.0, ValueError), ("0.1", TypeError),
+                       (None, TypeError), (np.array([0.1, 0.2]), TypeError)):
+        with pytest.raises(error, match=r"the learning_rate schedule returned .* at step 4"):
+            scheduled_learning_rate(lambda t, bad=bad: bad, 4)
 
 
 def test_check_labels_accepts_whole_floats_bools_and_columns():
