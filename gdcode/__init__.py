@@ -10,6 +10,7 @@ module                 what it holds
 ``losses``             MSE, binary and softmax cross-entropy with gradients
 ``network``            :class:`~gdcode.network.MLP`: forward pass and backpropagation
 ``gradcheck``          finite-difference checks of backpropagation
+``curvature``          the Hessian's largest eigenvalue and the learning-rate limit
 ``optimizers``         gradient descent, momentum, RMSProp, Adam
 ``schedules``          learning-rate schedules (pure functions of the step)
 ``surfaces``           2-D test functions for watching optimizers move
@@ -40,6 +41,7 @@ from .activations import (
     tanh,
     tanh_grad,
 )
+from .curvature import CurvatureEstimate, hessian_max_eigenvalue, hessian_vector_product
 from .gradcheck import GradCheckResult, gradient_check, numerical_gradients
 from .losses import (
     binary_cross_entropy,
@@ -129,6 +131,9 @@ __all__ = [
     "GradCheckResult",
     "gradient_check",
     "numerical_gradients",
+    "CurvatureEstimate",
+    "hessian_max_eigenvalue",
+    "hessian_vector_product",
     # optimizers and schedules
     "Adam",
     "GradientDescent",
