@@ -82,6 +82,7 @@ _LAZY = {
     "plot_descent_2d": "plotting",
     "plot_comparison": "plotting",
     "plot_digits": "plotting",
+    "plot_weight_images": "plotting",
 }
 _LAZY_MODULES = ("datasets", "plotting", "playground")
 
