@@ -10,6 +10,7 @@ module                 what it holds
 ``losses``             MSE, binary and softmax cross-entropy with gradients
 ``network``            :class:`~gdcode.network.MLP`: forward pass and backpropagation
 ``gradcheck``          finite-difference checks of backpropagation
+``curvature``          the Hessian's largest eigenvalue and the learning-rate limit
 ``optimizers``         gradient descent, momentum, RMSProp, Adam
 ``schedules``          learning-rate schedules (pure functions of the step)
 ``surfaces``           2-D test functions for watching optimizers move
@@ -28,6 +29,7 @@ from __future__ import annotations
 import importlib
 
 from .activations import relu, relu_grad, sigmoid, sigmoid_grad, softmax, tanh, tanh_grad
+from .curvature import CurvatureEstimate, hessian_max_eigenvalue, hessian_vector_product
 from .gradcheck import GradCheckResult, gradient_check, numerical_gradients
 from .losses import binary_cross_entropy, mse, mse_grad, softmax_cross_entropy
 from .network import MLP
@@ -59,6 +61,7 @@ _LAZY = {
     "plot_descent_2d": "plotting",
     "plot_comparison": "plotting",
     "plot_digits": "plotting",
+    "plot_weight_images": "plotting",
 }
 _LAZY_MODULES = ("datasets", "plotting", "playground")
 
@@ -100,6 +103,9 @@ __all__ = [
     "GradCheckResult",
     "gradient_check",
     "numerical_gradients",
+    "CurvatureEstimate",
+    "hessian_max_eigenvalue",
+    "hessian_vector_product",
     # optimizers and schedules
     "Adam",
     "GradientDescent",

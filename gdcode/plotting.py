@@ -47,6 +47,7 @@ __all__ = [
     "plot_descent_2d",
     "plot_digits",
     "plot_loss_curves",
+    "plot_weight_images",
 ]
 
 _METRIC_LABELS = {
@@ -686,3 +687,67 @@ def _digit_title(labels: np.ndarray | None, preds: np.ndarray | None, i: int) ->
     if preds[i] == labels[i]:
         return f"{preds[i]}", "black"
     return f"{preds[i]} (true {labels[i]})", "red"
+
+
+def plot_weight_images(
+    W: Any,
+    n: int = 16,
+    ncols: int = 8,
+    fig: matplotlib.figure.Figure | None = None,
+) -> matplotlib.figure.Figure:
+    """Show the incoming weights of the first ``n`` units of a layer as images.
+
+    Column ``j`` of a first-layer weight matrix holds one weight per pixel: what unit
+    ``j`` adds up. Drawn as an image, red pixels push the unit's input :math:`Z` up,
+    blue pixels push it down, white pixels are ignored. All images share one symmetric
+    colour scale, so they can be compared.
+
+    Parameters
+    ----------
+    W : array_like, shape (n_pixels, n_units)
+        Weights of a layer whose inputs are square images (784 = 28 × 28 for MNIST),
+        e.g. ``model.weights[0]``.
+    n : int, default 16
+        Number of units to show (at most ``n_units``).
+    ncols : int, default 8
+        Images per row.
+    fig : matplotlib Figure, optional
+        Figure to draw into (it should be empty); a new one is created if omitted.
+
+    Returns
+    -------
+    matplotlib Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = plot_weight_images(np.random.default_rng(0).normal(size=(784, 32)), n=4)
+    >>> len(fig.axes)
+    4
+    """
+    weights = check_array("W", W, ndim=2, finite=True)
+    side = math.isqrt(weights.shape[0])
+    if side * side != weights.shape[0]:
+        raise ValueError(
+            f"W has {weights.shape[0]} rows (inputs), which is not a square image"
+        )
+    n = min(check_positive_int("n", n), weights.shape[1])
+    ncols = min(check_positive_int("ncols", ncols), n)
+    if fig is not None and not isinstance(fig, matplotlib.figure.Figure):
+        raise TypeError(f"fig must be a matplotlib Figure or None, got {type(fig).__name__}")
+    nrows = math.ceil(n / ncols)
+    if fig is None:
+        from matplotlib import pyplot as plt
+
+        fig = plt.figure(figsize=(1.1 * ncols, 1.15 * nrows), layout="constrained")
+    limit = float(np.max(np.abs(weights[:, :n]))) or 1.0
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for j, ax in enumerate(axes):
+        ax.set_axis_off()
+        if j < n:
+            image = weights[:, j].reshape(side, side)
+            ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+            ax.set_title(f"unit {j + 1}", fontsize=9)
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    return fig

@@ -396,3 +396,30 @@ def test_comparison_of_huge_values_labels_them_without_a_bar():
     assert [t.get_text() for t in ax.texts] == ["0.5", "1e+305", "inf"]
     with pytest.raises(TypeError, match=r"title must be a string or None, got 3"):
         plotting.plot_comparison({"a": 1.0}, title=3)
+
+
+def test_plot_weight_images_one_symmetric_scale_per_figure():
+
+
+    W = np.zeros((784, 5))
+    W[0, 0], W[1, 3] = 2.0, -0.5
+    fig = plotting.plot_weight_images(W, n=4, ncols=2)
+    images = [ax.images[0] for ax in fig.axes]
+    assert len(images) == 4
+    assert all(im.get_clim() == (-2.0, 2.0) for im in images)
+    assert images[0].get_array()[0, 0] == 2.0 and images[3].get_array()[0, 1] == -0.5
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("W", "kwargs", "message"),
+    [
+        (np.zeros((783, 3)), {}, "W has 783 rows"),
+        (np.zeros(784), {}, "W"),
+        (np.full((784, 2), np.inf), {}, "W"),
+        (np.zeros((784, 2)), {"n": 0}, "n must be"),
+    ],
+)
+def test_plot_weight_images_rejects_bad_input(W, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plotting.plot_weight_images(W, **kwargs)
