@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_rng, check_in_range, check_positive_int
-from .activations import get_activation
+from ._validation import as_rng, check_in_range, check_positive_int, describe
+from .activations import ACTIVATIONS
 from .network import MLP
 
 __all__ = ["CurvatureEstimate", "hessian_vector_product", "hessian_max_eigenvalue"]
@@ -82,7 +82,7 @@ def _hvp(model: MLP, X: np.ndarray, y, V: list[np.ndarray]) -> list[np.ndarray]:
     Applying the product rule to every equation of backpropagation gives ``R{dW_l}``,
     the product of the Hessian with ``V``.
     """
-    f, f_grad = get_activation(model.activation)
+    f, f_grad = ACTIVATIONS[model.activation]
     Ws = [W.astype(np.float64) for W in model.weights]
     bs = [b.astype(np.float64) for b in model.biases]
     VW, Vb = V[0::2], V[1::2]
@@ -144,7 +144,7 @@ def _split(model: MLP, v: np.ndarray) -> list[np.ndarray]:
 
 def _prepare(model: MLP, X, y) -> np.ndarray:
     if not isinstance(model, MLP):
-        raise TypeError(f"model must be a gdcode MLP, got {type(model).__name__}")
+        raise TypeError(f"model must be a gdcode MLP, got {describe(model)}")
     model.loss(X, y)  # validates X and y, with the model's own messages
     with np.errstate(over="ignore"):
         X = np.asarray(X, dtype=np.float64)

@@ -734,7 +734,7 @@ def plot_weight_images(
     n = min(check_positive_int("n", n), weights.shape[1])
     ncols = min(check_positive_int("ncols", ncols), n)
     if fig is not None and not isinstance(fig, matplotlib.figure.Figure):
-        raise TypeError(f"fig must be a matplotlib Figure or None, got {type(fig).__name__}")
+        raise TypeError(f"fig must be a matplotlib Figure or None, got {describe(fig)}")
     nrows = math.ceil(n / ncols)
     if fig is None:
         from matplotlib import pyplot as plt

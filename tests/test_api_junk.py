@@ -104,6 +104,8 @@ ELSEWHERE = {
             "training.fit(y)",
             "gradcheck.gradient_check(y)",
             "gradcheck.numerical_gradients(y)",
+            "curvature.hessian_max_eigenvalue(y)",
+            "curvature.hessian_vector_product(y)",
         )
     },
 }
@@ -316,6 +318,9 @@ VALID: dict[str, dict[str, Callable[[], object]]] = {
         "X": lambda: np.linspace(0.0, 1.0, 4 * 16).reshape(4, 16), "n": lambda: 4,
     },
     "gdcode.plotting.plot_loss_curves": {"histories": _history},
+    "gdcode.plotting.plot_weight_images": {
+        "W": lambda: np.linspace(-1.0, 1.0, 16 * 3).reshape(16, 3), "n": lambda: 2,
+    },
     "gdcode.playground.load_playground_data": {"path": _playground_file},
     "gdcode.playground.make_playground_data": {"n_samples": lambda: 8},
     "gdcode.playground.network_from_data": {"data": _playground_data},

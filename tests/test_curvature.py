@@ -110,7 +110,7 @@ def test_gradient_descent_beyond_the_limit_diverges_on_a_quadratic():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"model": "net"}, TypeError, "model must be a gdcode MLP, got str"),
+        ({"model": "net"}, TypeError, "model must be a gdcode MLP, got 'net' \\(str\\)"),
         ({"iterations": 0}, ValueError, "iterations"),
         ({"tol": 2.0}, ValueError, r"tol must be in \(0.0, 1.0\), got 2.0"),
         ({"rng": "x"}, TypeError, "rng"),
