@@ -125,7 +125,9 @@
     container.appendChild(ui.el("div", { class: "gdx-buttons" }, [raceButton, resetButton, homeButton]));
     container.appendChild(ui.el("div", { class: "gdx-figures" }, [plot]));
     container.appendChild(help);
-    container.appendChild(ui.el("div", { class: "gdx-table-wrap" }, [table]));
+    // focusable, so that a keyboard can scroll it when the table is wider than a phone
+    container.appendChild(ui.el("div", { class: "gdx-table-wrap", tabindex: "0", role: "region",
+      "aria-label": "Race results" }, [table]));
     container.appendChild(status.node);
     container.appendChild(ui.el("div", { class: "gdx-racers" }, racerBoxes));
 
