@@ -99,6 +99,7 @@
     container.appendChild(status.node);
 
     function show(i, speak) {
+      const t0 = performance.now();
       index = Math.max(0, Math.min(steps.length - 1, i));
       const s = steps[index];
       Object.entries(nodes).forEach(function ([name, node]) {
@@ -107,6 +108,7 @@
       Object.entries(edges).forEach(function ([name, line]) {
         line.classList.toggle("gdx-on", s.edges.indexOf(name) >= 0);
       });
+      drawing.classList.toggle("gdx-backward", s.phase === "backward");
       counter.textContent = "step " + (index + 1) + " of " + steps.length;
       phase.textContent = s.title;
       equation.textContent = s.equation;
@@ -117,6 +119,7 @@
       next.disabled = index === steps.length - 1;
       container.setAttribute("data-step", String(index));
       if (speak) status.say(core.describeStep(steps, index), true);
+      ui.recordFrame(container, performance.now() - t0);
     }
 
     function move(delta) {

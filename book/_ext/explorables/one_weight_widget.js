@@ -155,9 +155,12 @@
       animate.textContent = "Stop";
       const started = performance.now();
       function frame(now) {
+        const t0 = performance.now();
         const last = run.divergedStep === null ? run.nSteps : run.divergedStep - 1;
-        state.shown = Math.min(last, Math.floor(((now - started) / 1000) * ANIMATION_STEPS_PER_SECOND));
+        const elapsed = Math.max(0, now - started); // a frame's time stamp can precede the click
+        state.shown = Math.min(last, Math.floor((elapsed / 1000) * ANIMATION_STEPS_PER_SECOND));
         draw();
+        ui.recordFrame(container, performance.now() - t0);
         if (state.shown >= last) {
           stopAnimation();
           draw();
@@ -171,28 +174,33 @@
 
     // ------------------------------------------------- dragging w0 on the curve
     let view = null; // the curve plot's mapping, set by drawCurve
+    let box = null; // the canvas's place on the screen, read once per drag (reading it
+    // after each redraw would make the browser lay out the whole page at every move)
     function w0FromPointer(event) {
-      const box = curve.getBoundingClientRect();
       const w = view.wAt(event.clientX - box.left);
       const snapped = Math.round(w / W0_STEP) * W0_STEP;
       return Math.min(data.ranges.w0[1], Math.max(data.ranges.w0[0], Number(snapped.toFixed(2))));
     }
     function dragTo(event) {
+      const t0 = performance.now();
       state.w0 = w0FromPointer(event);
       w0Control.set(state.w0);
       changed();
+      ui.recordFrame(container, performance.now() - t0);
     }
     curve.addEventListener("pointerdown", function (event) {
       if (!view) return;
       curve.setPointerCapture(event.pointerId);
+      box = curve.getBoundingClientRect();
       view.frozen = true; // keep the axes still while dragging
       dragTo(event);
     });
     curve.addEventListener("pointermove", function (event) {
-      if (view && curve.hasPointerCapture(event.pointerId)) dragTo(event);
+      if (view && box && curve.hasPointerCapture(event.pointerId)) dragTo(event);
     });
     function release(event) {
       if (curve.hasPointerCapture(event.pointerId)) curve.releasePointerCapture(event.pointerId);
+      box = null;
       if (view) view.frozen = false;
       draw();
     }
@@ -205,8 +213,9 @@
       return state.shown === null ? last : Math.min(state.shown, last);
     }
 
+    let palette = null; // the theme's colours, read again when the theme or the size changes
     function draw() {
-      const colours = ui.palette(container, COLOURS);
+      const colours = palette || (palette = ui.palette(container, COLOURS));
       drawCurve(colours);
       drawPerStep(colours);
       drawGauge(colours);
@@ -471,7 +480,10 @@
     }
 
     rateControl.set(rate.toPosition(state.learningRate), fmt(state.learningRate));
-    ui.onRedraw(container, draw);
+    ui.onRedraw(container, function () {
+      palette = null;
+      draw();
+    });
     recompute(true);
     // for the tests and the measurements: the run on screen
     container.gdxState = function () {

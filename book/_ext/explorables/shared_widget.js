@@ -64,11 +64,17 @@
     };
   }
 
+  // Each canvas's size in CSS pixels, measured once and again only after a resize:
+  // reading clientWidth after the widget has changed some text would make the browser
+  // lay out the page again in the middle of every frame.
+  const sizes = new WeakMap();
+
   /** Size a canvas for the device's pixels; returns {ctx, width, height} in CSS pixels. */
   function prepare(canvas, minWidth, minHeight) {
     const ratio = window.devicePixelRatio || 1;
-    const width = Math.max(minWidth || 160, canvas.clientWidth);
-    const height = Math.max(minHeight || 60, canvas.clientHeight);
+    if (!sizes.has(canvas)) sizes.set(canvas, [canvas.clientWidth, canvas.clientHeight]);
+    const width = Math.max(minWidth || 160, sizes.get(canvas)[0]);
+    const height = Math.max(minHeight || 60, sizes.get(canvas)[1]);
     const w = Math.round(width * ratio);
     const h = Math.round(height * ratio);
     if (canvas.width !== w || canvas.height !== h) {
@@ -101,6 +107,9 @@
       pending = true;
       requestAnimationFrame(function () {
         pending = false;
+        container.querySelectorAll("canvas").forEach(function (canvas) {
+          sizes.delete(canvas);
+        });
         redraw();
       });
     }
@@ -183,7 +192,19 @@
     return values;
   }
 
+  /**
+   * Keep the time (ms) the widget's script spent on each of its last 600 updates in
+   * container.gdxFrameMs: the work a frame costs, whatever else the machine is doing
+   * (scripts/measure_explorables.py reads it).
+   */
+  function recordFrame(container, ms) {
+    const times = container.gdxFrameMs || (container.gdxFrameMs = []);
+    times.push(ms);
+    if (times.length > 600) times.shift();
+  }
+
   root.ui = {
+    recordFrame: recordFrame,
     uid: uid,
     el: el,
     range: range,

@@ -183,9 +183,11 @@
     function frame() {
       frameId = null;
       if (!running) return;
+      const t0 = performance.now();
       race.run(Math.max(1, Math.ceil(surface.nSteps / FRAMES_PER_RACE)));
       draw();
       updateTable(false);
+      ui.recordFrame(container, performance.now() - t0);
       if (race.done) {
         stop();
         updateTable(true);
@@ -272,8 +274,9 @@
     }
 
     // ----------------------------------------------------------------- drawing
+    let palette = null; // the theme's colours, read again when the theme or the size changes
     function draw() {
-      const colours = ui.palette(container, COLOURS);
+      const colours = palette || (palette = ui.palette(container, COLOURS));
       const c = ui.prepare(plot, 200, 200);
       const ctx = c.ctx;
       const m = { left: 40, right: 10, top: 10, bottom: 30 };
@@ -424,6 +427,7 @@
 
     ui.onRedraw(container, function () {
       contour = null;
+      palette = null;
       draw();
     });
     loadSurface(surface.name);
