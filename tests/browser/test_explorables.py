@@ -367,3 +367,102 @@ def test_without_javascript_the_fallback_sentence_shows(kind, open_page, page_of
     visit = open_page(page_of(kind), java_script_enabled=False)
     fallback = visit.page.locator(f'.gd-explorable[data-kind="{kind}"] .gdx-fallback')
     assert "web version of the book" in fallback.inner_text()
+
+
+# ---------------------------------------------------------------------- links that share a state
+
+
+def settled_url(page, key: str) -> str:
+    """The page's address once the widget has written ``key`` into it."""
+    page.wait_for_function("k => new URL(location.href).searchParams.has(k)", arg=key,
+                           timeout=TIMEOUT_MS)
+    page.wait_for_timeout(400)  # the widget writes at most every 250 ms
+    return page.url
+
+
+def test_one_weight_state_round_trips_through_the_address(open_page, page_of):
+    path = page_of("one-weight")
+    visit = open_page(path)
+    root = widget(visit, "one-weight")
+    assert "ow-" not in visit.page.url, "opening the page leaves its address alone"
+    root.get_by_role("button", name=re.compile(r"^far too large")).click()
+    steps = root.get_by_role("slider", name=re.compile("^Steps"))
+    steps.focus()
+    visit.page.keyboard.press("End")
+    url = settled_url(visit.page, "ow-steps")
+    assert "ow-lr=0.85" in url and "ow-steps=100" in url and "ow-w0=0.5" in url
+    shown = one_weight_status(root)
+
+    again = open_page(url.split("/", 3)[3])
+    root2 = widget(again, "one-weight")
+    assert one_weight_status(root2) == shown
+    run = gdcode_path(0.5, 0.85, 100)
+    assert f"w = {fmt(run.w[-1])}" in shown
+    assert_clean(again)
+
+    # broken or out-of-range values fall back to the defaults or the range's end, never NaN
+    broken = open_page(path + "?ow-w0=abc&ow-lr=1e9&ow-steps=-5")
+    root3 = widget(broken, "one-weight")
+    text = one_weight_status(root3)
+    assert text.startswith("Learning rate 1000, start w0 = 0.5:"), text
+    assert "After 1 step:" in text
+    assert_no_nan(root3)
+    assert_clean(broken)
+
+
+def test_race_state_round_trips_through_the_address(open_page, page_of):
+    path = page_of("surface-race")
+    visit = open_page(path)
+    root = widget(visit, "surface-race")
+    root.get_by_label("Surface").select_option("rosenbrock")
+    root.get_by_label("Start x").fill("0.5")
+    root.get_by_label("Start x").press("Tab")
+    momentum = root.get_by_role("slider", name=re.compile("^momentum learning rate"))
+    momentum.focus()
+    visit.page.keyboard.press("ArrowRight")
+    wait_text(visit.page, root.locator("[role=status]"), "^Finished")
+    url = settled_url(visit.page, "race-momentum")
+    assert "race-surface=rosenbrock" in url and "race-start=0.5%2C2" in url
+    settings = visit.page.evaluate(
+        "() => document.querySelector('.gd-explorable[data-kind=\"surface-race\"]').gdxState()")
+    rows = race_rows(root)
+
+    again = open_page(url.split("/", 3)[3])
+    root2 = widget(again, "surface-race")
+    state = again.page.evaluate(
+        "() => document.querySelector('.gd-explorable[data-kind=\"surface-race\"]').gdxState()")
+    assert state["surface"] == "rosenbrock" and state["start"] == [0.5, 2]
+    assert state["settings"] == settings["settings"]
+    run_race(again.page, root2)
+    assert race_rows(root2) == rows
+    expected = gdcode_race("rosenbrock", (0.5, 2.0), state["settings"])
+    for key, result in expected.items():
+        assert race_rows(root2)[key][2] == fmt(result["distance"], 3), key
+    assert_clean(again)
+
+    # values gdcode would reject (momentum 1.5) are ignored, the rest is used
+    odd = open_page(path + "?race-surface=saddle&race-start=1,x&race-momentum=0.01,1.5")
+    state = odd.page.evaluate(
+        "() => document.querySelector('.gd-explorable[data-kind=\"surface-race\"]').gdxState()")
+    assert state["surface"] == "bowl" and state["start"] == list(ex.SURFACES["bowl"]["start"])
+    assert state["settings"]["momentum"]["momentum"] == ex.SURFACES["bowl"]["optimizers"][
+        "momentum"]["momentum"]
+    assert_clean(odd)
+
+
+def test_backprop_step_round_trips_through_the_address(open_page, page_of):
+    path = page_of("backprop-steps")
+    visit = open_page(path)
+    root = widget(visit, "backprop-steps")
+    for _ in range(9):
+        root.get_by_role("button", name="Next").click()
+    url = settled_url(visit.page, "bp-step")
+    assert "bp-step=10" in url
+    title = text_of(root.locator(".gdx-phase"))
+    again = open_page(url.split("/", 3)[3])
+    root2 = widget(again, "backprop-steps")
+    assert text_of(root2.locator(".gdx-phase")) == title
+    assert text_of(root2.locator(".gdx-counter")) == "step 10 of 18"
+    far = open_page(path + "?bp-step=99")
+    assert text_of(widget(far, "backprop-steps").locator(".gdx-counter")) == "step 18 of 18"
+    assert_clean(again)

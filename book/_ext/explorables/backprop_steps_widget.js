@@ -47,6 +47,7 @@
   function init(container, json) {
     const data = core.parseData(json);
     const steps = core.buildSteps(data);
+    const address = ui.urlState("bp-");
     let index = 0;
 
     const edges = {};
@@ -118,6 +119,7 @@
       back.disabled = index === 0;
       next.disabled = index === steps.length - 1;
       container.setAttribute("data-step", String(index));
+      address.write({ step: index === 0 ? null : String(index + 1) });
       if (speak) status.say(core.describeStep(steps, index), true);
       ui.recordFrame(container, performance.now() - t0);
     }
@@ -149,7 +151,9 @@
         move(-1);
       }
     });
-    show(0, true);
+    const wanted = ui.numberFrom(address.read("step")); // 1-based, as the counter shows
+    show(wanted === null ? 0 : Math.round(wanted) - 1, true);
+    address.arm(); // from now on, changes go into the page's address
     container.gdxState = function () {
       return { index: index, steps: steps, data: data };
     };

@@ -21,10 +21,23 @@
   function init(container, json) {
     const data = core.parseData(json);
     const rate = shared.logSlider(data.ranges.learningRate[0], data.ranges.learningRate[1], LOG_STEP);
+    const address = ui.urlState("ow-");
+    const clamp = function (v, range) {
+      return Math.min(range[1], Math.max(range[0], v));
+    };
+    // settings from the address when it has them (clamped to the controls' ranges)
+    const fromUrl = {
+      w0: ui.numberFrom(address.read("w0")),
+      learningRate: ui.numberFrom(address.read("lr")),
+      nSteps: ui.numberFrom(address.read("steps")),
+    };
     const state = {
-      w0: data.defaults.w0,
-      learningRate: data.defaults.learningRate,
-      nSteps: data.defaults.nSteps,
+      w0: fromUrl.w0 === null ? data.defaults.w0
+        : Number((Math.round(clamp(fromUrl.w0, data.ranges.w0) / W0_STEP) * W0_STEP).toFixed(2)),
+      learningRate: fromUrl.learningRate === null || fromUrl.learningRate <= 0 ? data.defaults.learningRate
+        : clamp(fromUrl.learningRate, data.ranges.learningRate),
+      nSteps: fromUrl.nSteps === null ? data.defaults.nSteps
+        : Math.round(clamp(fromUrl.nSteps, data.ranges.nSteps)),
       shown: null, // while animating: how many steps are drawn
     };
     let run = null;
@@ -110,6 +123,7 @@
       factorText.textContent = "1 − η L'' = 1 − " + fmt(state.learningRate) + " × " + fmt(data.curvature) +
         " = " + fmt(f) + ": " + core.regime(f) + ".";
       status.say(core.describe(data, run, state.learningRate), announceNow);
+      address.write({ w0: String(state.w0), lr: String(state.learningRate), steps: String(state.nSteps) });
     }
 
     function stopAnimation() {
@@ -485,6 +499,7 @@
       draw();
     });
     recompute(true);
+    address.arm(); // from now on, changes go into the page's address
     // for the tests and the measurements: the run on screen
     container.gdxState = function () {
       return { w0: state.w0, learningRate: state.learningRate, nSteps: state.nSteps, run: run,

@@ -203,7 +203,57 @@
     if (times.length > 600) times.shift();
   }
 
+  /**
+   * The widget's settings in the page's address (?ow-lr=0.6&...), so that a link
+   * shares them. read(name) gives the text or null; write({name: value}) updates the
+   * address in place (history.replaceState, no reload, no new history entry), at
+   * most every 250 ms. Names carry the widget's prefix, so widgets do not collide.
+   * Writes start after arm(): opening a page leaves its address alone until the
+   * reader changes something.
+   */
+  function urlState(prefix) {
+    let pending = {};
+    let timer = null;
+    let armed = false;
+    function flush() {
+      timer = null;
+      const url = new URL(window.location.href);
+      Object.entries(pending).forEach(function ([name, value]) {
+        if (value === null) url.searchParams.delete(prefix + name);
+        else url.searchParams.set(prefix + name, value);
+      });
+      pending = {};
+      try {
+        window.history.replaceState(window.history.state, "", url.toString());
+      } catch (error) {
+        // a page opened from disk may refuse; the widget works on without it
+      }
+    }
+    return {
+      read: function (name) {
+        return new URL(window.location.href).searchParams.get(prefix + name);
+      },
+      arm: function () {
+        armed = true;
+      },
+      write: function (values) {
+        if (!armed) return;
+        Object.assign(pending, values);
+        if (timer === null) timer = setTimeout(flush, 250);
+      },
+    };
+  }
+
+  /** A finite number from the address, or null (for a missing or broken value). */
+  function numberFrom(text) {
+    if (text === null || text.trim() === "") return null;
+    const value = Number(text);
+    return Number.isFinite(value) ? value : null;
+  }
+
   root.ui = {
+    urlState: urlState,
+    numberFrom: numberFrom,
     recordFrame: recordFrame,
     uid: uid,
     el: el,

@@ -27,7 +27,12 @@
     const data = core.parseData(json);
     const rate = shared.logSlider(data.ranges.learningRate[0], data.ranges.learningRate[1], LOG_STEP);
     const helpId = ui.uid("help");
-    let surface = core.surfaceByName(data, container.getAttribute("data-surface") || data.surfaces[0].name);
+    const address = ui.urlState("race-");
+    const named = address.read("surface");
+    const wanted = data.surfaces.some(function (s) {
+      return s.name === named;
+    }) ? named : container.getAttribute("data-surface") || data.surfaces[0].name;
+    let surface = core.surfaceByName(data, wanted);
     let start = surface.start.slice();
     let settings = {};
     let race = null;
@@ -73,7 +78,9 @@
       swatch.style.background = "var(--gdx-" + key + ")";
       const controls = {
         learning_rate: ui.range({
-          label: "<i>η</i>", min: rate.min, max: rate.max, step: LOG_STEP, position: 0,
+          // the visible label is the symbol; the name a screen reader gives says whose it is
+          label: '<span class="gdx-visually-hidden">' + racer.label + " learning rate </span><i>η</i>",
+          min: rate.min, max: rate.max, step: LOG_STEP, position: 0,
           show: function (p) {
             return fmt(rate.toValue(p));
           },
@@ -84,7 +91,8 @@
       };
       core.DECAYS[key].forEach(function (name) {
         controls[name] = ui.range({
-          label: DECAY_LABELS[name], min: data.ranges.decay[0], max: data.ranges.decay[1], step: 0.001, position: 0,
+          label: '<span class="gdx-visually-hidden">' + racer.label + ": </span>" + DECAY_LABELS[name],
+          min: data.ranges.decay[0], max: data.ranges.decay[1], step: 0.001, position: 0,
           show: function (p) {
             return fmt(p, 3);
           },
@@ -132,7 +140,7 @@
     container.appendChild(ui.el("div", { class: "gdx-racers" }, racerBoxes));
 
     // ------------------------------------------------------------------- state
-    function loadSurface(name) {
+    function loadSurface(name, withAddress) {
       surface = core.surfaceByName(data, name);
       start = surface.start.slice();
       settings = {};
@@ -145,7 +153,48 @@
         });
       });
       contour = null;
+      if (withAddress) readAddress();
       restart(false);
+    }
+
+    /** The start and each racer's settings from the address, where they are valid. */
+    function readAddress() {
+      const point = (address.read("start") || "").split(",").map(ui.numberFrom);
+      if (point.length === 2 && point[0] !== null && point[1] !== null) start = point;
+      core.RACERS.forEach(function (key) {
+        const text = address.read(key);
+        if (text === null) return;
+        const values = text.split(",").map(ui.numberFrom);
+        const names = ["learning_rate"].concat(core.DECAYS[key]);
+        if (values.length !== names.length || values.indexOf(null) >= 0) return;
+        const candidate = {};
+        names.forEach(function (name, i) {
+          candidate[name] = values[i];
+        });
+        try {
+          core.checkSettings(key, candidate); // what gdcode would reject is ignored
+        } catch (error) {
+          return;
+        }
+        const lr = data.ranges.learningRate;
+        candidate.learning_rate = Math.min(lr[1], Math.max(lr[0], candidate.learning_rate));
+        Object.assign(settings[key], candidate);
+        const controls = rows[key].controls;
+        controls.learning_rate.set(rate.toPosition(candidate.learning_rate), fmt(candidate.learning_rate));
+        core.DECAYS[key].forEach(function (n) {
+          controls[n].set(candidate[n]);
+        });
+      });
+    }
+
+    function writeAddress() {
+      const values = { surface: surface.name, start: start.join(",") };
+      core.RACERS.forEach(function (key) {
+        values[key] = ["learning_rate"].concat(core.DECAYS[key]).map(function (n) {
+          return String(settings[key][n]);
+        }).join(",");
+      });
+      address.write(values);
     }
 
     function showStart() {
@@ -158,6 +207,7 @@
     function restart(run) {
       stop();
       race = new core.Race(data, surface.name, start, settings);
+      writeAddress();
       showStart();
       draw();
       updateTable(true);
@@ -430,7 +480,8 @@
       palette = null;
       draw();
     });
-    loadSurface(surface.name);
+    loadSurface(surface.name, true);
+    address.arm(); // from now on, changes go into the page's address
     container.gdxState = function () {
       return { surface: surface.name, start: start.slice(), settings: JSON.parse(JSON.stringify(settings)),
         race: race, running: running };
