@@ -66,13 +66,18 @@
   /** The data file (surface-race.json), checked. */
   function parseData(json) {
     shared.checkFormat(json, "surface-race data");
+    const racers = {};
+    json.racers.forEach(function (r) {
+      racers[r.key] = { key: r.key, label: String(r.label), settings: r.settings.slice(), fixed: r.fixed };
+    });
     const surfaces = json.surfaces.map(function (s) {
       const pair = function (name) {
         return Array.from(shared.checkNumbers(s.name + "." + name, s[name], 2));
       };
       const optimizers = {};
       RACERS.forEach(function (key) {
-        optimizers[key] = checkSettings(key, s.optimizers[key]);
+        // gdcode's values of what the reader cannot change (eps), then the surface's settings
+        optimizers[key] = checkSettings(key, Object.assign({}, racers[key].fixed, s.optimizers[key]));
       });
       return {
         name: String(s.name),
@@ -86,10 +91,6 @@
         nSteps: s.n_steps,
         optimizers: optimizers,
       };
-    });
-    const racers = {};
-    json.racers.forEach(function (r) {
-      racers[r.key] = { key: r.key, label: String(r.label), settings: r.settings.slice(), fixed: r.fixed };
     });
     return {
       surfaces: surfaces,
@@ -115,7 +116,8 @@
   /** Settings with gdcode's defaults filled in; rejects what gdcode rejects. */
   function checkSettings(key, settings) {
     if (RACERS.indexOf(key) < 0) throw new RangeError("no optimizer " + JSON.stringify(key));
-    const s = Object.assign({ eps: 1e-8 }, settings || {});
+    // gdcode's default eps for the two optimizers that have one
+    const s = Object.assign(key === "rmsprop" || key === "adam" ? { eps: 1e-8 } : {}, settings || {});
     if (!(Number.isFinite(s.learning_rate) && s.learning_rate > 0)) {
       throw new RangeError("learning_rate must be a finite number > 0, got " + String(s.learning_rate));
     }
