@@ -52,7 +52,7 @@
 
     const edges = {};
     const nodes = {};
-    const drawing = svg("svg", { viewBox: "0 0 520 262", role: "img", "aria-labelledby": ui.uid("title") });
+    const drawing = svg("svg", { viewBox: "0 0 530 268", role: "img", "aria-labelledby": ui.uid("title") });
     const title = svg("title", { id: drawing.getAttribute("aria-labelledby"),
       text: "The tiny network: inputs x1, x2; hidden ReLU units h1 to h3; outputs o1, o2; the loss L" });
     drawing.appendChild(title);
@@ -65,14 +65,14 @@
     });
     Object.entries(NODES).forEach(function ([name, [x, y, label]]) {
       const group = svg("g", { class: "gdx-node" }, [
-        svg("circle", { cx: x, cy: y, r: 21 }),
-        svg("text", { x: x, y: y + 5, "text-anchor": "middle", text: label }),
+        svg("circle", { cx: x, cy: y, r: 25 }),
+        svg("text", { x: x, y: y + 7, "text-anchor": "middle", text: label }),
       ]);
       nodes[name] = group;
       drawing.appendChild(group);
     });
     [[60, "inputs"], [210, "hidden (ReLU)"], [360, "outputs"], [470, "loss"]].forEach(function ([x, text]) {
-      drawing.appendChild(svg("text", { class: "gdx-label", x: x, y: 254, "text-anchor": "middle", text: text }));
+      drawing.appendChild(svg("text", { class: "gdx-label", x: x, y: 262, "text-anchor": "middle", text: text }));
     });
 
     const back = ui.el("button", { type: "button", class: "gdx-back", text: "◀ Back" });
