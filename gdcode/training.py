@@ -194,6 +194,9 @@ def _check_validation_data(model: MLP, validation_data) -> tuple[np.ndarray, np.
     return X_val, y_val
 
 
+DIVERGENCE_FACTOR = 1000.0
+
+
 def fit(
     model: MLP,
     X,
