@@ -135,7 +135,8 @@ def test_progress_summary_lists_every_day_in_order(site):
     assert [day for day, _ in rows] == ["day1", "day2"]
     first, second = rows[0][1], rows[1][1]
     assert 'href="day1.html"' in first and "Day 1: starting" in first
-    keys = " ".join([item_key("Read {doc}`other` and run its code."), item_key("Know what $w$ is.")])
+    items = ("Read {doc}`other` and run its code.", "Know what $w$ is.")
+    keys = " ".join(item_key(text) for text in items)
     assert f'data-progress-keys="{keys}">0 of 2</td>' in first
     assert '<td data-progress-quiz="q1">not taken</td>' in first
     assert "<td>no quiz</td>" in second
@@ -174,7 +175,7 @@ def test_mistakes_are_reported(tmp_path, pages, checklists, message):
         (CHECKLISTS + CHECKLISTS.split("- id: day2")[1].join(["- id: day2", ""]),
          r"checklist 'day2' is defined twice"),
         (CHECKLISTS.replace("id: day2", "id: 'day 2'"), r"id must be letters, digits"),
-        (CHECKLISTS.replace("    - Take a *break*.", "    - Take a *break*.\n    - Take a  *break*."),
+        (CHECKLISTS.replace("- Take a *break*.", "- Take a *break*.\n    - Take a  *break*."),
          r"lists the same item twice"),
         (CHECKLISTS.replace("quiz: null", "quiz: 3"), r"quiz must be a quiz id or null, got 3"),
         ("- [unclosed", r"is not valid YAML"),

@@ -25,11 +25,11 @@ import numpy as np
 import pytest
 
 from gdcode import playground as pg
+from gdcode import training
 from gdcode._validation import as_rng
 from gdcode.datasets import make_moons
 from gdcode.network import MLP
 from gdcode.optimizers import GradientDescent
-from gdcode import training
 from gdcode.training import DivergenceWarning, fit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,7 +186,9 @@ def test_schedules_are_gdcodes(data):
     step = pg.playground_schedule("step", 0.4, 1500)
     assert [step(t) for t in (0, 499, 500, 1000, 1499)] == [0.4, 0.4, 0.2, 0.1, 0.1]
     cosine = pg.playground_schedule("cosine", 0.4, 1500)
-    assert repr(cosine) == "cosine_decay(learning_rate=0.4, total_steps=1500, final_learning_rate=0.0)"
+    assert repr(cosine) == (
+        "cosine_decay(learning_rate=0.4, total_steps=1500, final_learning_rate=0.0)"
+    )
     assert pg.run_length(1500, 8, 60) == 1504 and pg.run_length(1500, None, 60) == 1500
 
 
@@ -292,8 +294,8 @@ JS_RUNNER = textwrap.dedent(
 @needs_node
 def test_javascript_core_gives_gdcodes_loss_curves(reference_file):
     reference = json.loads(reference_file.read_text())["reference"]
-    settings = [{k: v for k, v in run.items() if k not in ("diverged_step", "loss", "learning_rates")}
-                for run in reference["runs"]]
+    results = ("diverged_step", "loss", "learning_rates")
+    settings = [{k: v for k, v in run.items() if k not in results} for run in reference["runs"]]
     assert settings == list(pg.REFERENCE_RUNS)
     diverging = [run["diverged_step"] is not None for run in reference["runs"]]
     assert any(diverging) and not all(diverging)
@@ -345,7 +347,8 @@ def test_copy_as_python_reruns_the_widgets_run_in_gdcode(reference_file, tmp_pat
         capture_output=True, text=True, timeout=300, check=True,
     )
     runs = json.loads(result.stdout)
-    assert any(run["diverged_step"] for run in runs) and not all(run["diverged_step"] for run in runs)
+    diverged = [run["diverged_step"] is not None for run in runs]
+    assert any(diverged) and not all(diverged)
     for state, run in zip(states, runs, strict=True):
         script = tmp_path / "copied.py"
         losses = tmp_path / "losses.json"
