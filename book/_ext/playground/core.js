@@ -884,9 +884,10 @@
     const perEpoch = stepsPerEpoch(state.batchSize, n);
     const eta = pythonNumber(state.learningRate);
     const lines = [
-      "# The learning-rate playground's run: " + describeSchedule(state.schedule, steps, controls) +
-        " from " + String(state.learningRate) + ", " + describeBatch(state.batchSize, n) +
-        ", seed " + state.seed + ".",
+      "# The learning-rate playground's run: " +
+        (state.schedule === "constant" ? "learning rate " + String(state.learningRate) :
+          describeSchedule(state.schedule, steps, controls) + " from " + String(state.learningRate)) +
+        ", " + describeBatch(state.batchSize, n) + ", seed " + state.seed + ".",
       "import numpy as np",
       "",
       "from gdcode.optimizers import GradientDescent",

@@ -137,7 +137,8 @@
       "aria-live": "polite",
       "aria-atomic": "true",
     });
-    const copyStatus = el("span", { class: "gdp-copy-status", role: "status", "aria-live": "polite" });
+    // announced politely; not a second role=status (the status line below is the widget's)
+    const copyStatus = el("span", { class: "gdp-copy-status", "aria-live": "polite" });
     const code = el("code", { class: "language-python" });
     const python = el("details", { class: "gdp-python" }, [
       el("summary", { text: "Python for this run (gdcode)" }),
@@ -437,8 +438,9 @@
       return { ctx: ctx, width: width, height: height };
     }
 
+    let palette = null; // the theme's colours, read again when the theme or the size changes
     function draw(withBoundary) {
-      const palette = colors();
+      if (palette === null) palette = colors();
       drawLoss(palette);
       if (withBoundary) drawBoundary(palette);
     }
@@ -610,11 +612,13 @@
     announce(true);
     if (typeof ResizeObserver !== "undefined") {
       new ResizeObserver(function () {
+        palette = null;
         draw(true);
       }).observe(container);
     }
     // The theme's light/dark switch sets data-theme on <html>: redraw in the new colours.
     new MutationObserver(function () {
+      palette = null;
       draw(true);
     }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
   }
