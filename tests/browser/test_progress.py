@@ -65,13 +65,16 @@ def shoot(page, name: str, element=None) -> None:
     if element is None:
         page.screenshot(path=path)
         return
-    # the element cut out of a full-page shot: no sticky header drawn over it
+    # the element alone, in a viewport tall enough to hold it below the sticky header
+    width = page.viewport_size["width"]
+    height = page.viewport_size["height"]
     box = element.bounding_box()
-    scroll = page.evaluate("({x: window.scrollX, y: window.scrollY})")
-    page.screenshot(path=path, full_page=True, clip={
-        "x": box["x"] + scroll["x"], "y": box["y"] + scroll["y"],
-        "width": box["width"], "height": box["height"],
-    })
+    page.set_viewport_size({"width": width, "height": int(box["height"]) + 200})
+    page.evaluate("(el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY"
+                  " - 120)", element.element_handle())
+    box = element.bounding_box()
+    page.screenshot(path=path, clip=box)
+    page.set_viewport_size({"width": width, "height": height})
 
 
 def axe_within(page, run_axe, selector: str) -> list[dict]:
