@@ -390,6 +390,7 @@ def train_playground(
         divergence_factor = data["divergence_factor"]
     n_samples = len(data["X"])
     steps = run_length(n_steps, batch_size, n_samples)
+    steps_per_epoch = math.ceil(n_samples / min(batch_size or n_samples, n_samples))
     model = network_from_data(data)
     return fit(
         model,
@@ -399,7 +400,7 @@ def train_playground(
             learning_rate=playground_schedule(schedule, learning_rate, steps)
         ),
         batch_size=batch_size,
-        epochs=steps // math.ceil(n_samples / min(batch_size or n_samples, n_samples)),
+        epochs=steps // steps_per_epoch,
         rng=int(seed),
         progress=False,
         divergence_factor=divergence_factor,
