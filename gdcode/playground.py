@@ -47,6 +47,7 @@ from ._files import write_atomically
 from ._validation import (
     as_rng,
     check_array,
+    check_choice,
     check_in_range,
     check_learning_rate,
     check_path,
@@ -56,15 +57,21 @@ from ._validation import (
 from .datasets import make_moons
 from .network import MLP
 from .optimizers import GradientDescent
-from .training import DivergenceWarning, History, fit
+from .schedules import Schedule, cosine_decay, step_decay
+from .training import DIVERGENCE_FACTOR, DivergenceWarning, History, fit
 
 __all__ = [
+    "BATCH_SIZES",
+    "CONTROLS",
     "DIVERGENCE_FACTOR",
     "FORMAT",
     "PRESETS",
+    "SCHEDULES",
     "load_playground_data",
     "make_playground_data",
     "network_from_data",
+    "playground_schedule",
+    "run_length",
     "train_playground",
     "write_playground_data",
 ]
@@ -72,9 +79,8 @@ __all__ = [
 #: Name written into every data file, checked when one is read back.
 FORMAT = "gdcode-playground/1"
 
-#: Written into the data file for the browser; the default of
-#: ``gdcode.training.fit(..., divergence_factor=1e3)``.
-DIVERGENCE_FACTOR = 1e3
+# DIVERGENCE_FACTOR (imported above) is gdcode.training's, the default of
+# ``fit(..., divergence_factor=...)``; it is written into the data file for the browser.
 
 #: The playground's preset buttons, as (label, learning rate) pairs. The tests check
 #: that each does what its label says on the default data.
@@ -86,6 +92,31 @@ PRESETS: tuple[tuple[str, float], ...] = (
 
 ACTIVATION = "tanh"
 LOSS = "mse"
+
+#: The learning-rate schedules the playground offers, by name (see :func:`playground_schedule`).
+SCHEDULES = ("constant", "step", "cosine")
+
+#: The mini-batch sizes the playground offers; ``None`` is the full batch.
+BATCH_SIZES = (None, 32, 16, 4, 1)
+
+#: The playground's controls and their defaults, defined here once. They are written
+#: into the data file (``"controls"``), where the ``{playground}`` directive and
+#: ``widget.js`` read them; the directive checks its options against them.
+CONTROLS = {
+    "learning_rate": 0.15,  # the slider's starting position
+    "log10_learning_rate_range": (-4.0, 2.0),  # the slider runs from 1e-4 to 100 ...
+    "slider_step": 0.05,  # ... in log10 steps: one arrow-key press multiplies by 1.12
+    "steps_per_frame": 8,  # training steps per animation frame
+    "max_steps": 1500,  # length of a run (rounded up to whole epochs, see run_length)
+    "schedule": "constant",
+    "schedules": SCHEDULES,
+    "step_decay_drop": 0.5,  # "step": multiply by 0.5 ...
+    "step_decay_stages": 3,  # ... so the run has 3 stages (every = n_steps // 3)
+    "batch_size": None,
+    "batch_sizes": BATCH_SIZES,
+    "seed": 0,  # seeds the mini-batch shuffling (fit's rng)
+    "max_seed": 2**32 - 1,
+}
 
 
 def make_playground_data(
@@ -121,7 +152,8 @@ def make_playground_data(
         ``layers`` (one ``{"W": n_in lists of n_out floats, "b": n_out floats}``
         per layer, so ``W`` has shape ``(n_in, n_out)``), ``layer_sizes``,
         ``activation``, ``loss``, ``divergence_factor``, ``presets`` (a list of
-        ``{"label", "learning_rate"}``), ``format``, ``description``.
+        ``{"label", "learning_rate"}``), ``controls`` (:data:`CONTROLS`),
+        ``format``, ``description``.
 
     Examples
     --------
@@ -157,6 +189,10 @@ def make_playground_data(
             for W, b in zip(model.weights, model.biases, strict=True)
         ],
         "presets": [{"label": label, "learning_rate": lr} for label, lr in PRESETS],
+        "controls": {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in CONTROLS.items()
+        },
     }
 
 
@@ -237,19 +273,83 @@ def network_from_data(data: dict) -> MLP:
     return model
 
 
+def playground_schedule(schedule: str, learning_rate: float, n_steps: int) -> float | Schedule:
+    """The learning rate of a playground run: a number, or a :mod:`gdcode.schedules` schedule.
+
+    Parameters
+    ----------
+    schedule : {"constant", "step", "cosine"}
+        ``"constant"``: :math:`\\eta_t = \\eta` (returned as the number itself);
+        ``"step"``: :func:`~gdcode.schedules.step_decay` halving the rate every
+        ``n_steps // 3`` steps, so a run has three stages;
+        ``"cosine"``: :func:`~gdcode.schedules.cosine_decay` from :math:`\\eta`
+        down to 0 over ``n_steps`` steps.
+    learning_rate : float
+        :math:`\\eta > 0`, the rate at step 0.
+    n_steps : int
+        Length of the run (see :func:`run_length`).
+
+    Returns
+    -------
+    float or Schedule
+
+    Examples
+    --------
+    >>> playground_schedule("step", 0.15, n_steps=1500)
+    step_decay(learning_rate=0.15, drop=0.5, every=500)
+    """
+    schedule = check_choice("schedule", schedule, SCHEDULES)
+    learning_rate = check_learning_rate(learning_rate)
+    n_steps = check_positive_int("n_steps", n_steps)
+    if schedule == "step":
+        every = max(1, n_steps // CONTROLS["step_decay_stages"])
+        return step_decay(learning_rate, drop=CONTROLS["step_decay_drop"], every=every)
+    if schedule == "cosine":
+        return cosine_decay(learning_rate, total_steps=n_steps)
+    return learning_rate
+
+
+def run_length(n_steps: int, batch_size: int | None, n_samples: int) -> int:
+    """Steps in a playground run: ``n_steps`` rounded up to whole epochs.
+
+    An epoch of :func:`gdcode.training.fit` takes ``ceil(n_samples / batch_size)``
+    steps (the last batch keeps the leftover samples), and ``fit`` runs whole
+    epochs, so a run of at least ``n_steps`` steps is this many steps long.
+
+    Examples
+    --------
+    >>> run_length(1500, None, 60), run_length(1500, 16, 60), run_length(1500, 8, 60)
+    (1500, 1500, 1504)
+    """
+    n_steps = check_positive_int("n_steps", n_steps)
+    n_samples = check_positive_int("n_samples", n_samples)
+    batch_size = n_samples if batch_size is None else check_positive_int("batch_size", batch_size)
+    steps_per_epoch = math.ceil(n_samples / min(batch_size, n_samples))
+    return steps_per_epoch * math.ceil(n_steps / steps_per_epoch)
+
+
 def train_playground(
     data: dict,
     learning_rate: float,
     n_steps: int,
     divergence_factor: float | None = None,
+    *,
+    schedule: str = CONTROLS["schedule"],
+    batch_size: int | None = CONTROLS["batch_size"],
+    seed: int = CONTROLS["seed"],
 ) -> History:
     """Train the playground network with gdcode, as the browser does.
 
-    Full-batch gradient descent from the starting weights in ``data``, run by
-    :func:`gdcode.training.fit` (``batch_size=None``, so one step per epoch):
+    Gradient descent from the starting weights in ``data``, run by
+    :func:`gdcode.training.fit`. With the defaults it is full-batch gradient
+    descent at a constant rate, one step per epoch:
 
-    .. math:: \\theta_{k+1} = \\theta_k - \\eta \\, \\nabla L(\\theta_k),
-        \\qquad L(\\theta) = \\frac1n \\sum_i (f_\\theta(x_i) - y_i)^2
+    .. math:: \\theta_{k+1} = \\theta_k - \\eta_k \\, \\nabla L_B(\\theta_k),
+        \\qquad L_B(\\theta) = \\frac1{|B|} \\sum_{i \\in B} (f_\\theta(x_i) - y_i)^2
+
+    where the batch :math:`B` is the whole data set, or (``batch_size``) the next
+    slice of the samples in an order ``fit`` shuffles every epoch with ``rng=seed``,
+    and :math:`\\eta_k` comes from ``schedule`` (:func:`playground_schedule`).
 
     It stops early, with a :class:`~gdcode.training.DivergenceWarning`, when
     the loss diverges. The browser counts steps the same way, so the step
@@ -260,18 +360,24 @@ def train_playground(
     data : dict
         As returned by :func:`make_playground_data` or :func:`load_playground_data`.
     learning_rate : float
-        Step size :math:`\\eta > 0` (a number; the playground has no schedules).
+        Step size :math:`\\eta > 0` at step 0 (a number; pick a schedule by name).
     n_steps : int
-        Number of steps, at least 1.
+        Number of steps, at least 1; rounded up to whole epochs (:func:`run_length`).
     divergence_factor : float, optional
         Defaults to ``data["divergence_factor"]``.
+    schedule : {"constant", "step", "cosine"}, default "constant"
+    batch_size : int or None, default None
+        Samples per step; ``None`` is the full batch.
+    seed : int, default 0
+        Seeds the shuffling of the mini-batches (``fit(..., rng=seed)``).
 
     Returns
     -------
     History
-        ``history.step_loss[k - 1]`` is the loss at step ``k``, measured before
-        that step's update (so ``step_loss[0]`` is the loss of the starting
-        weights); ``history.diverged_step`` says where a diverging run stopped.
+        ``history.step_loss[k - 1]`` is the loss at step ``k``, measured on that
+        step's batch before its update (so with the full batch ``step_loss[0]``
+        is the loss of the starting weights); ``history.diverged_step`` says
+        where a diverging run stopped.
 
     Examples
     --------
@@ -279,26 +385,40 @@ def train_playground(
     >>> history = train_playground(data, learning_rate=0.15, n_steps=200)
     >>> len(history.step_loss), history.diverged
     (200, False)
+    >>> history = train_playground(data, 0.15, 200, schedule="cosine", batch_size=16, seed=3)
+    >>> len(history.step_loss), history.steps_per_epoch
+    (200, 4)
     """
     if callable(learning_rate):
         raise TypeError(
-            "learning_rate must be a number (the playground has no schedules), "
-            f"got {learning_rate!r}"
+            "learning_rate must be a number (choose the schedule by name, "
+            f"schedule='step' or 'cosine'), got {learning_rate!r}"
         )
     learning_rate = check_learning_rate(learning_rate)
     n_steps = check_positive_int("n_steps", n_steps)
     _check_data(data)
+    if batch_size is not None:
+        batch_size = check_positive_int("batch_size", batch_size)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an int >= 0, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
     if divergence_factor is None:
         divergence_factor = data["divergence_factor"]
+    n_samples = len(data["X"])
+    steps = run_length(n_steps, batch_size, n_samples)
+    steps_per_epoch = math.ceil(n_samples / min(batch_size or n_samples, n_samples))
     model = network_from_data(data)
     return fit(
         model,
         np.asarray(data["X"], dtype=np.float64),
         np.asarray(data["y"], dtype=np.float64),
-        optimizer=GradientDescent(learning_rate=learning_rate),
-        batch_size=None,
-        epochs=n_steps,
-        shuffle=False,
+        optimizer=GradientDescent(
+            learning_rate=playground_schedule(schedule, learning_rate, steps)
+        ),
+        batch_size=batch_size,
+        epochs=steps // steps_per_epoch,
+        rng=int(seed),
         progress=False,
         divergence_factor=divergence_factor,
     )
@@ -356,36 +476,65 @@ def _check_data(data, name: str = "data") -> None:
             )
 
 
-def _reference(data: dict, learning_rates: Sequence[float], n_steps: int) -> dict:
-    """gdcode's runs at several rates, JSON-ready (the JavaScript tests compare with them).
+def _reference(data: dict, runs: Sequence[dict], n_steps: int) -> dict:
+    """gdcode's runs for several settings, JSON-ready (the JavaScript tests compare with them).
 
-    Non-finite losses become ``None``: JSON has no inf or nan.
+    Each run in ``runs`` is a dict of :func:`train_playground`'s keyword arguments
+    (``learning_rate``, ``schedule``, ``batch_size``, ``seed``). Non-finite losses
+    become ``None``: JSON has no inf or nan.
     """
-    runs = []
-    for learning_rate in learning_rates:
+    out = []
+    for settings in runs:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)  # diverging is the point here
-            history = train_playground(data, learning_rate, n_steps)
-        runs.append(
+            history = train_playground(data, n_steps=n_steps, **settings)
+        out.append(
             {
-                "learning_rate": learning_rate,
+                **settings,
                 "diverged_step": history.diverged_step,
                 "loss": [v if math.isfinite(v) else None for v in history.step_loss.tolist()],
+                "learning_rates": history.step_learning_rate.tolist(),
             }
         )
-    return {"n_steps": n_steps, "runs": runs}
+    # fit's shuffling: numpy.random.default_rng(seed).permutation(n), epoch after epoch
+    permutations = []
+    for seed in (0, 7, 2**32 - 1, 2**40 + 3):
+        rng = as_rng(seed)
+        permutations.append(
+            {"seed": seed, "orders": [rng.permutation(len(data["X"])).tolist() for _ in range(3)]}
+        )
+    return {"n_steps": n_steps, "runs": out, "permutations": permutations}
 
 
-#: Rates the JavaScript tests compare at: tiny, the presets, and far too large.
+#: Rates the JavaScript tests compare at (constant rate, full batch): tiny, the
+#: presets, and far too large.
 REFERENCE_LEARNING_RATES = (1e-4, *(lr for _, lr in PRESETS), 0.8, 100.0)
+
+#: Every run the JavaScript tests compare: the rates above, then each schedule with
+#: each batch size at a good, a large and a far too large rate, and two more seeds.
+#: (Not 0.6 with the full batch: there the loss spikes again and again, a chaotic
+#: regime that amplifies the last-bit differences between NumPy's and JavaScript's
+#: order of summation; the two curves agree to 1e-9 for about 420 steps, then part.)
+REFERENCE_RUNS = (
+    *({"learning_rate": lr} for lr in REFERENCE_LEARNING_RATES),
+    *(
+        {"learning_rate": lr, "schedule": schedule, "batch_size": batch_size, "seed": 0}
+        for schedule in SCHEDULES
+        for batch_size in BATCH_SIZES
+        for lr in (0.15, 0.6, 1.0, 100.0)
+        if not (lr == 0.6 and batch_size is None)
+    ),
+    {"learning_rate": 0.15, "schedule": "constant", "batch_size": 4, "seed": 7},
+    {"learning_rate": 0.5, "schedule": "cosine", "batch_size": 16, "seed": 2**32 - 1},
+)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m gdcode.playground OUT.json [--reference N]``.
 
     Writes the playground data file; with ``--reference N`` the file also gets
-    a ``"reference"`` entry: gdcode's loss curves for ``N`` steps at
-    :data:`REFERENCE_LEARNING_RATES` (the JavaScript tests compare against it).
+    a ``"reference"`` entry: gdcode's loss curves for ``N`` steps with the
+    settings of :data:`REFERENCE_RUNS` (the JavaScript tests compare against it).
     """
     parser = argparse.ArgumentParser(prog="python -m gdcode.playground", description=main.__doc__)
     parser.add_argument("out", type=Path, help="JSON file to write")
@@ -395,7 +544,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     data = make_playground_data()
     if args.reference is not None:
-        data["reference"] = _reference(data, REFERENCE_LEARNING_RATES, args.reference)
+        data["reference"] = _reference(data, REFERENCE_RUNS, args.reference)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(_to_json(data) + "\n", encoding="utf-8")
 

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from gdcode import playground as pg
+from gdcode import training
 from gdcode._validation import as_rng
 from gdcode.datasets import make_moons
 from gdcode.network import MLP
@@ -86,6 +87,28 @@ def test_starting_weights_are_those_of_a_seeded_gdcode_mlp(data):
 def test_divergence_factor_is_fits_default(data):
     default = inspect.signature(fit).parameters["divergence_factor"].default
     assert data["divergence_factor"] == default == pg.DIVERGENCE_FACTOR
+    assert pg.DIVERGENCE_FACTOR is training.DIVERGENCE_FACTOR  # defined once, in training
+
+
+def test_controls_are_defined_once_and_exported(data):
+    exported = data["controls"]
+    assert exported == json.loads(json.dumps(pg.CONTROLS))  # tuples become lists
+    assert exported["schedules"] == list(pg.SCHEDULES)
+    assert exported["batch_sizes"] == [None if b is None else b for b in pg.BATCH_SIZES]
+    assert exported["schedule"] in exported["schedules"]
+    assert exported["batch_size"] in exported["batch_sizes"]
+    low, high = exported["log10_learning_rate_range"]
+    assert 10**low <= exported["learning_rate"] <= 10**high
+    for _, rate in pg.PRESETS:
+        assert 10**low <= rate <= 10**high
+    # ... and the browser code has no copy of them: no default or factor as a literal
+    literals = re.compile(r"(?<![\w.])(0\.15|1500|1e3|1000|0\.05|-4|100)(?![\w.])")
+    for name in ("core.js", "widget.js", "playground.py"):
+        for number, line in enumerate((EXT_DIR / "playground" / name).read_text().splitlines(), 1):
+            code = line.split("//")[0].split("#")[0]
+            if code.strip().startswith(("*", "/*")) or "_MS = " in code:
+                continue  # a comment, or a time in milliseconds
+            assert not literals.search(code), f"{name}:{number}: {line.strip()}"
 
 
 def test_file_round_trips_exactly_as_strict_json(tmp_path, data):
@@ -131,6 +154,44 @@ def test_train_playground_counts_steps_like_a_plain_loop(data):
     assert not history.diverged and history.diverged_step is None
 
 
+@pytest.mark.parametrize("schedule", pg.SCHEDULES)
+def test_mini_batches_and_schedules_are_fits_written_out(data, schedule):
+    """Epochs of rng.permutation(n), batches of 16 (the last one 12), eta from the schedule."""
+    n_steps, batch_size, seed = 12, 16, 5
+    history = pg.train_playground(data, 0.3, n_steps, schedule=schedule,
+                                  batch_size=batch_size, seed=seed)
+    model = pg.network_from_data(data)
+    X, y = np.asarray(data["X"]), np.asarray(data["y"])
+    rate = pg.playground_schedule(schedule, 0.3, n_steps)
+    rng = np.random.default_rng(seed)
+    losses, rates, t = [], [], 0
+    while t < n_steps:
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            rows = order[start:start + batch_size]
+            eta = rate(t) if callable(rate) else rate
+            loss, grads = model.loss_and_gradients(X[rows], y[rows])
+            for param, grad in zip(model.params, grads, strict=True):
+                param -= eta * grad
+            losses.append(loss)
+            rates.append(eta)
+            t += 1
+    np.testing.assert_allclose(history.step_loss, losses, rtol=1e-12)
+    np.testing.assert_array_equal(history.step_learning_rate, rates)
+    assert len(losses) == n_steps == pg.run_length(n_steps, batch_size, len(X))
+
+
+def test_schedules_are_gdcodes(data):
+    assert pg.playground_schedule("constant", 0.15, 1500) == 0.15
+    step = pg.playground_schedule("step", 0.4, 1500)
+    assert [step(t) for t in (0, 499, 500, 1000, 1499)] == [0.4, 0.4, 0.2, 0.1, 0.1]
+    cosine = pg.playground_schedule("cosine", 0.4, 1500)
+    assert repr(cosine) == (
+        "cosine_decay(learning_rate=0.4, total_steps=1500, final_learning_rate=0.0)"
+    )
+    assert pg.run_length(1500, 8, 60) == 1504 and pg.run_length(1500, None, 60) == 1500
+
+
 def test_large_rate_diverges_with_a_warning_naming_step_and_rate(data):
     with pytest.warns(DivergenceWarning) as caught:
         history = pg.train_playground(data, learning_rate=100.0, n_steps=500)
@@ -160,7 +221,14 @@ def test_presets_do_what_their_labels_say(data):
         ({"learning_rate": -0.1}, ValueError, r"learning_rate must be > 0, got -0\.1"),
         ({"learning_rate": math.nan}, ValueError, r"must be a finite number > 0, got nan"),
         ({"learning_rate": "0.1"}, TypeError, r"learning_rate must be a number .* got '0\.1'"),
-        ({"learning_rate": lambda t: 0.1}, TypeError, r"the playground has no schedules"),
+        ({"learning_rate": lambda t: 0.1}, TypeError, r"choose the schedule by name"),
+        ({"schedule": "adam"}, ValueError, r"unknown schedule 'adam'; choose one of 'constant'"),
+        ({"schedule": None}, TypeError, r"schedule must be one of .* got None"),
+        ({"batch_size": 0}, ValueError, r"batch_size must be >= 1, got 0"),
+        ({"batch_size": 2.5}, TypeError, r"batch_size must be an? int.*2\.5"),
+        ({"seed": -1}, ValueError, r"seed must be an int >= 0, got -1"),
+        ({"seed": "3"}, TypeError, r"seed must be an int >= 0, got '3'"),
+        ({"seed": True}, TypeError, r"seed must be an int >= 0, got True"),
         ({"n_steps": 0}, ValueError, r"n_steps must be >= 1, got 0"),
         ({"n_steps": 2.5}, TypeError, r"n_steps must be an? int.*2\.5"),
         ({"divergence_factor": 0.5}, ValueError, r"divergence_factor must be > 1, got 0\.5"),
@@ -207,9 +275,13 @@ JS_RUNNER = textwrap.dedent(
     const json = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
     const data = core.parseData(json);
     const runs = json.reference.runs.map((run) => {
-      const result = core.train(data, run.learning_rate, json.reference.n_steps);
+      const options = {
+        schedule: run.schedule === undefined ? "constant" : run.schedule,
+        batchSize: run.batch_size === undefined ? null : run.batch_size,
+        seed: run.seed === undefined ? 0 : run.seed,
+      };
+      const result = core.train(data, run.learning_rate, json.reference.n_steps, options);
       return {
-        learning_rate: run.learning_rate,
         diverged_step: result.divergedStep,
         loss: result.losses.map((v) => (Number.isFinite(v) ? v : null)),
       };
@@ -222,24 +294,80 @@ JS_RUNNER = textwrap.dedent(
 @needs_node
 def test_javascript_core_gives_gdcodes_loss_curves(reference_file):
     reference = json.loads(reference_file.read_text())["reference"]
-    rates = [run["learning_rate"] for run in reference["runs"]]
-    assert rates == list(pg.REFERENCE_LEARNING_RATES)
+    results = ("diverged_step", "loss", "learning_rates")
+    settings = [{k: v for k, v in run.items() if k not in results} for run in reference["runs"]]
+    assert settings == list(pg.REFERENCE_RUNS)
     diverging = [run["diverged_step"] is not None for run in reference["runs"]]
     assert any(diverging) and not all(diverging)
 
     result = subprocess.run(
         [NODE, "-e", JS_RUNNER, str(CORE_JS), str(reference_file)],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True, text=True, timeout=300, check=True,
     )
     js_runs = json.loads(result.stdout)
-    for py_run, js_run in zip(reference["runs"], js_runs, strict=True):
-        rate = py_run["learning_rate"]
-        assert js_run["diverged_step"] == py_run["diverged_step"], f"learning rate {rate}"
+    for py_run, js_run, where in zip(reference["runs"], js_runs, settings, strict=True):
+        assert js_run["diverged_step"] == py_run["diverged_step"], where
         py_loss = np.array([np.nan if v is None else v for v in py_run["loss"]])
         js_loss = np.array([np.nan if v is None else v for v in js_run["loss"]])
-        assert js_loss.shape == py_loss.shape, f"learning rate {rate}"
+        assert js_loss.shape == py_loss.shape, where
         np.testing.assert_allclose(js_loss, py_loss, rtol=RTOL, atol=0, equal_nan=True,
-                                   err_msg=f"learning rate {rate}")
+                                   err_msg=str(where))
+
+
+COPY_AS_PYTHON = textwrap.dedent(
+    """
+    const core = require(process.argv[1]);
+    const json = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+    const data = core.parseData(json);
+    const out = JSON.parse(process.argv[3]).map((state) => {
+      const run = core.train(data, state.learningRate, json.controls.max_steps, state);
+      return {
+        code: core.pythonCode(state, data, json.controls.max_steps),
+        loss: run.losses.map((v) => (Number.isFinite(v) ? v : null)),
+        diverged_step: run.divergedStep,
+      };
+    });
+    process.stdout.write(JSON.stringify(out));
+    """
+)
+
+
+@needs_node
+def test_copy_as_python_reruns_the_widgets_run_in_gdcode(reference_file, tmp_path):
+    """The code behind "Copy as Python", run by Python, gives the JavaScript core's curve."""
+    states = [
+        {"learningRate": 0.15, "schedule": "cosine", "batchSize": 16, "seed": 3},
+        {"learningRate": 1, "schedule": "step", "batchSize": None, "seed": 0},  # diverges
+        {"learningRate": 0.6, "schedule": "constant", "batchSize": 1, "seed": 11},
+        {"learningRate": 0.0003, "schedule": "step", "batchSize": 4, "seed": 2**32 - 1},
+        {"learningRate": 0.32, "schedule": "constant", "batchSize": 32, "seed": 0},
+    ]
+    result = subprocess.run(
+        [NODE, "-e", COPY_AS_PYTHON, str(CORE_JS), str(reference_file), json.dumps(states)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    runs = json.loads(result.stdout)
+    diverged = [run["diverged_step"] is not None for run in runs]
+    assert any(diverged) and not all(diverged)
+    for state, run in zip(states, runs, strict=True):
+        script = tmp_path / "copied.py"
+        losses = tmp_path / "losses.json"
+        script.write_text(
+            run["code"] + "\nimport json\n"
+            f"json.dump([None if v != v or abs(v) == float('inf') else v "
+            f"for v in history.step_loss.tolist()], open({str(losses)!r}, 'w'))\n"
+        )
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert ("DivergenceWarning" in done.stderr) == bool(run["diverged_step"]), done.stderr
+        expected_end = f"diverged at step {run['diverged_step']}"
+        assert done.stdout.strip().endswith(expected_end), done.stdout
+        py_loss = np.array([np.nan if v is None else v for v in json.loads(losses.read_text())])
+        js_loss = np.array([np.nan if v is None else v for v in run["loss"]])
+        assert py_loss.shape == js_loss.shape, state
+        np.testing.assert_allclose(py_loss, js_loss, rtol=RTOL, atol=0, equal_nan=True,
+                                   err_msg=str(state))
 
 
 @needs_node
@@ -317,7 +445,7 @@ def test_directive_writes_the_container_options_and_fallback(built_site):
     (div,) = re.findall(r'<div class="gd-playground"[^>]*>.*?</div>', page, re.DOTALL)
     assert 'data-learning-rate="0.3"' in div
     assert 'data-steps-per-frame="25"' in div
-    assert 'data-max-steps="1500"' in div  # the default
+    assert "data-max-steps" not in div  # not set: the widget reads gdcode's default
     assert "needs JavaScript" in div and "gdcode.playground.train_playground" in div
     (href,) = re.findall(r'href="([^"]+)"', div)
     assert (built_site / "chapters" / href).resolve().is_file()

@@ -102,13 +102,25 @@ test("reset restores the starting weights and the first loss", needsGdcode, () =
   assert.deepEqual(Array.from(data.layers[0].W.data), reference.json.layers[0].W.flat());
 });
 
+/** The JavaScript options for a reference run's settings (gdcode's keyword arguments). */
+function optionsOf(run) {
+  return {
+    schedule: run.schedule === undefined ? "constant" : run.schedule,
+    batchSize: run.batch_size === undefined ? null : run.batch_size,
+    seed: run.seed === undefined ? 0 : run.seed,
+  };
+}
+
+function relativeError(got, expected) {
+  return Math.abs(got - expected) / Math.abs(expected);
+}
+
 test("loss curves agree with gdcode's to 1e-9, divergence step included", needsGdcode, () => {
   const runs = reference.json.reference.runs;
-  assert.ok(runs.some((run) => run.diverged_step !== null), "the reference has a diverging run");
-  assert.ok(runs.some((run) => run.diverged_step === null), "and one that does not diverge");
   for (const run of runs) {
-    const js = core.train(data, run.learning_rate, reference.json.reference.n_steps);
-    const where = `learning rate ${run.learning_rate}`;
+    const options = optionsOf(run);
+    const js = core.train(data, run.learning_rate, reference.json.reference.n_steps, options);
+    const where = `learning rate ${run.learning_rate}, ${JSON.stringify(options)}`;
     assert.equal(js.divergedStep, run.diverged_step, where + ": divergence step");
     assert.equal(js.losses.length, run.loss.length, where + ": curve length");
     run.loss.forEach((expected, t) => {
@@ -117,11 +129,122 @@ test("loss curves agree with gdcode's to 1e-9, divergence step included", needsG
         assert.ok(!Number.isFinite(got), `${where}, step ${t}: gdcode's loss is not finite, got ${got}`);
         return;
       }
-      const error = Math.abs(got - expected) / Math.abs(expected);
+      const error = relativeError(got, expected);
       assert.ok(error <= RELATIVE_TOLERANCE,
         `${where}, step ${t}: ${got} vs gdcode ${expected} (relative error ${error})`);
     });
+    run.learning_rates.forEach((expected, t) => {
+      const got = js.learningRates[t];
+      assert.ok(got === expected || relativeError(got, expected) <= 1e-12,
+        `${where}, step ${t}: learning rate ${got} vs gdcode ${expected}`);
+    });
   }
+});
+
+test("the reference covers every schedule and batch size, diverging and not", needsGdcode, () => {
+  const runs = reference.json.reference.runs;
+  for (const schedule of data.controls.schedules) {
+    for (const batchSize of data.controls.batchSizes) {
+      const these = runs.filter((run) => {
+        const o = optionsOf(run);
+        return o.schedule === schedule && o.batchSize === batchSize;
+      });
+      const where = `schedule ${schedule}, batch ${batchSize}`;
+      assert.ok(these.some((run) => run.diverged_step !== null), where + ": a diverging run");
+      assert.ok(these.some((run) => run.diverged_step === null && run.loss.length === REFERENCE_STEPS),
+        where + ": a full run");
+    }
+  }
+  // a schedule changes the rate within the run, and mini-batches shuffle with the seed
+  const cosine = runs.find((run) => run.schedule === "cosine" && run.diverged_step === null);
+  assert.ok(cosine.learning_rates[0] > 100 * cosine.learning_rates[REFERENCE_STEPS - 1]);
+  const step = runs.find((run) => run.schedule === "step" && run.diverged_step === null);
+  assert.deepEqual([...new Set(step.learning_rates)], [0.15, 0.075, 0.0375]);
+});
+
+test("permutations are NumPy's default_rng(seed).permutation(n), bit for bit", needsGdcode, () => {
+  const expected = reference.json.reference.permutations;
+  assert.ok(expected.length >= 3);
+  for (const { seed, orders } of expected) {
+    const rng = new core.NumpyRandom(seed);
+    for (const order of orders) {
+      assert.deepEqual(Array.from(rng.permutation(order.length)), order, `seed ${seed}`);
+    }
+  }
+});
+
+test("a mini-batch run depends on the seed; the full batch does not", needsGdcode, () => {
+  const a = core.train(data, 0.15, 40, { batchSize: 4, seed: 1 }).losses;
+  const b = core.train(data, 0.15, 40, { batchSize: 4, seed: 2 }).losses;
+  const again = core.train(data, 0.15, 40, { batchSize: 4, seed: 1 }).losses;
+  assert.deepEqual(a, again);
+  assert.notDeepEqual(a, b);
+  assert.deepEqual(core.train(data, 0.15, 40, { seed: 1 }).losses, core.train(data, 0.15, 40, { seed: 2 }).losses);
+});
+
+test("the update rule shows one weight's numbers, and they are the step taken", needsGdcode, () => {
+  const trainer = new core.Trainer(data, { learningRate: 0.15, schedule: "step", batchSize: 16, seed: 3 });
+  assert.equal(trainer.lastUpdate, null);
+  assert.match(core.describeUpdate(null), /w \u2190 w \u2212 \u03b7 \u00d7 \u2202L\/\u2202w/);
+  const w0 = trainer.layers[0].W.data[0];
+  trainer.run(3);
+  const u = trainer.lastUpdate;
+  assert.equal(u.step, 3);
+  assert.equal(u.eta, 0.15);
+  assert.equal(u.newW, trainer.layers[0].W.data[0]);
+  assert.equal(u.newW, u.w - u.eta * u.grad);
+  assert.notEqual(u.w, w0);
+  const text = core.describeUpdate(u);
+  assert.ok(text.startsWith("Step 3: w \u2190 w \u2212 \u03b7 \u00d7 \u2202L/\u2202w = " +
+    core.formatDigits(u.w, 6) + " \u2212 0.15 \u00d7 "), text);
+  assert.ok(text.endsWith("= " + core.formatDigits(u.newW, 6)), text);
+  const broken = new core.Trainer(data, { learningRate: 100 });
+  broken.run(100);
+  assert.equal(broken.lastUpdate.step, broken.divergedStep);
+  assert.match(core.describeUpdate(broken.lastUpdate), /not applied, the loss diverged at this step\.$/);
+});
+
+test("settings round-trip through the page address", needsGdcode, () => {
+  const controls = data.controls;
+  const defaults = {
+    learningRate: controls.learningRate, schedule: controls.schedule,
+    batchSize: controls.batchSize, seed: controls.seed,
+  };
+  for (const schedule of controls.schedules) {
+    for (const batchSize of controls.batchSizes) {
+      for (const learningRate of [0.0001, 0.15, 0.32, 100]) {
+        for (const seed of [0, 42, controls.maxSeed]) {
+          const state = { learningRate, schedule, batchSize, seed };
+          const query = core.queryFromState(state, "?chapter=x");
+          assert.deepEqual(core.stateFromQuery(query, controls, defaults), state, query);
+          assert.match(query, /^\?chapter=x&lr=/);
+        }
+      }
+    }
+  }
+  assert.equal(core.queryFromState({ learningRate: 0.15, schedule: "cosine", batchSize: null, seed: 3 }),
+    "?lr=0.15&schedule=cosine&batch=full&seed=3");
+  // junk keeps the defaults, one setting at a time
+  for (const junk of ["lr=abc", "lr=0", "lr=1000", "lr=-1", "schedule=adam", "batch=7", "batch=0",
+    "batch=16.5", "seed=-1", "seed=1e3", "seed=" + (controls.maxSeed + 1), "lr=", "seed=x"]) {
+    assert.deepEqual(core.stateFromQuery("?" + junk, controls, defaults), defaults, junk);
+  }
+  assert.deepEqual(core.stateFromQuery("?batch=16&lr=1e-3", controls, defaults),
+    Object.assign({}, defaults, { batchSize: 16, learningRate: 0.001 }));
+});
+
+test("copy as Python: gdcode code with this run's settings", needsGdcode, () => {
+  const code = core.pythonCode({ learningRate: 0.15, schedule: "cosine", batchSize: 16, seed: 3 }, data, 1500);
+  assert.match(code, /^learning_rate = cosine_decay\(0\.15, total_steps=1500\)$/m);
+  assert.match(code, /batch_size=16, epochs=375, rng=3, progress=False\)$/m);
+  assert.match(code, /^from gdcode\.training import fit$/m);
+  const step = core.pythonCode({ learningRate: 1, schedule: "step", batchSize: null, seed: 0 }, data, 1500);
+  assert.match(step, /^learning_rate = step_decay\(1\.0, drop=0\.5, every=500\)$/m);
+  assert.match(step, /batch_size=None, epochs=1500, rng=0,/);
+  const constant = core.pythonCode({ learningRate: 0.0003, schedule: "constant", batchSize: 1, seed: 9 }, data, 1500);
+  assert.match(constant, /^learning_rate = 0\.0003$/m);
+  assert.match(constant, /batch_size=1, epochs=25, rng=9,/);
+  assert.doesNotMatch(constant, /schedules/);
 });
 
 // ------------------------------------------------------------------ without gdcode
@@ -140,6 +263,12 @@ const TINY = {
     { W: [[0.4], [-0.9], [0.3]], b: [0.2] },
   ],
   presets: [{ label: "about right", learning_rate: 0.1 }],
+  controls: {
+    learning_rate: 0.15, log10_learning_rate_range: [-4, 2], slider_step: 0.05,
+    steps_per_frame: 8, max_steps: 1500, schedule: "constant",
+    schedules: ["constant", "step", "cosine"], step_decay_drop: 0.5, step_decay_stages: 3,
+    batch_size: null, batch_sizes: [null, 2, 1], seed: 0, max_seed: 4294967295,
+  },
 };
 
 test("gradients match central finite differences", () => {
@@ -198,18 +327,55 @@ test("parseData rejects malformed files, naming the field", () => {
 });
 
 test("slider positions map to rates on a log scale, and back", () => {
-  assert.equal(core.learningRateFromSlider(core.LOG10_LR_MIN), 0.0001);
-  assert.equal(core.learningRateFromSlider(core.LOG10_LR_MAX), 100);
-  assert.equal(core.learningRateFromSlider(-1), 0.1);
-  assert.equal(core.learningRateFromSlider(-0.5), 0.32); // 10^-0.5, two digits
-  assert.equal(core.learningRateFromSlider(99), 100); // clamped
-  assert.equal(core.sliderFromLearningRate(0.1), -1);
-  assert.equal(core.sliderFromLearningRate(0.15), -0.8); // log10(0.15) = -0.82, snapped
-  assert.equal(core.sliderFromLearningRate(1e-9), core.LOG10_LR_MIN);
-  for (let p = core.LOG10_LR_MIN; p <= core.LOG10_LR_MAX; p += 0.5) {
+  const c = core.parseData(TINY).controls;
+  assert.equal(core.learningRateFromSlider(c.log10Min, c), 0.0001);
+  assert.equal(core.learningRateFromSlider(c.log10Max, c), 100);
+  assert.equal(core.learningRateFromSlider(-1, c), 0.1);
+  assert.equal(core.learningRateFromSlider(-0.5, c), 0.32); // 10^-0.5, two digits
+  assert.equal(core.learningRateFromSlider(99, c), 100); // clamped
+  assert.equal(core.sliderFromLearningRate(0.1, c), -1);
+  assert.equal(core.sliderFromLearningRate(0.15, c), -0.8); // log10(0.15) = -0.82, snapped
+  assert.equal(core.sliderFromLearningRate(1e-9, c), c.log10Min);
+  for (let p = c.log10Min; p <= c.log10Max; p += 0.5) {
     const position = Number(p.toFixed(2));
-    assert.equal(core.sliderFromLearningRate(core.learningRateFromSlider(position)), position);
+    assert.equal(core.sliderFromLearningRate(core.learningRateFromSlider(position, c), c), position);
   }
+});
+
+test("schedules follow gdcode.schedules' formulas", () => {
+  const c = core.parseData(TINY).controls;
+  const constant = core.scheduleFunction("constant", 0.3, 1500, c);
+  assert.equal(constant(0), 0.3);
+  assert.equal(constant(1499), 0.3);
+  const step = core.scheduleFunction("step", 0.4, 1500, c); // every 500 steps, halved
+  assert.deepEqual([0, 499, 500, 999, 1000, 1499].map(step), [0.4, 0.4, 0.2, 0.2, 0.1, 0.1]);
+  const cosine = core.scheduleFunction("cosine", 1, 100, c);
+  assert.equal(cosine(0), 1);
+  assert.ok(Math.abs(cosine(50) - 0.5) < 1e-15);
+  assert.equal(cosine(100), 0);
+  assert.equal(cosine(500), 0);
+  assert.throws(() => core.scheduleFunction("adam", 0.1, 10, c), /schedule must be one of constant, step, cosine, got "adam"/);
+  assert.equal(core.runLength(1500, null, 60), 1500);
+  assert.equal(core.runLength(1500, 16, 60), 1500);
+  assert.equal(core.runLength(1500, 8, 60), 1504);
+  assert.equal(core.runLength(10, 1000, 60), 10);
+});
+
+test("the slider's range and the defaults come from the data file", () => {
+  const changed = JSON.parse(JSON.stringify(TINY));
+  changed.controls.log10_learning_rate_range = [-2, 1];
+  changed.controls.learning_rate = 0.5;
+  const c = core.parseData(changed).controls;
+  assert.equal(core.learningRateFromSlider(-9, c), 0.01);
+  assert.equal(core.learningRateFromSlider(9, c), 10);
+  assert.equal(new core.Trainer(core.parseData(changed)).learningRate, 0.5);
+  const noControls = Object.assign({}, TINY, { controls: undefined });
+  assert.throws(() => core.parseData(noControls), /controls must be the object gdcode\.playground writes/);
+  const noFactor = Object.assign({}, TINY, { divergence_factor: undefined });
+  assert.throws(() => core.parseData(noFactor), /divergence_factor must be a number > 1, got undefined/);
+  const badBatch = JSON.parse(JSON.stringify(TINY));
+  badBatch.controls.batch_size = 3;
+  assert.throws(() => core.parseData(badBatch), /controls\.batch_size must be one of controls\.batch_sizes, got 3/);
 });
 
 test("status sentences name the state, the step and the rate", () => {

@@ -3,12 +3,14 @@
 Use in a MyST page::
 
     ```{playground}
-    :lr: 0.15
+    :lr: 0.3
     :steps-per-frame: 8
-    :max-steps: 1500
+    :max-steps: 600
     ```
 
-All options are optional. The directive writes an empty ``<div
+All options are optional; their defaults, and the range of ``lr``, are gdcode's
+(:data:`gdcode.playground.CONTROLS`, also written into the data file the widget
+reads), so they are defined once. The directive writes an empty ``<div
 class="gd-playground">`` holding one fallback sentence; ``widget.js`` replaces
 the sentence with the controls and charts. Non-HTML builders (LaTeX, text)
 print the sentence.
@@ -53,12 +55,22 @@ STATIC_FILES = ("core.js", "widget.js", "widget.css")
 DATA_JSON = "playground-data.json"
 DATA_JS = "playground-data.js"
 
-# Kept in step with the defaults at the top of widget.js.
-DEFAULT_LEARNING_RATE = 0.15
-DEFAULT_STEPS_PER_FRAME = 8
-DEFAULT_MAX_STEPS = 1500
-# The slider's range (core.js: LOG10_LR_MIN, LOG10_LR_MAX).
-LEARNING_RATE_RANGE = (1e-4, 100.0)
+# The defaults and the slider's range are gdcode's (gdcode.playground.CONTROLS, also
+# written into the data file that widget.js reads); an option left out of the directive
+# is left out of the page, so the widget uses the data file's default.
+LOG10_RANGE_KEY = "log10_learning_rate_range"
+
+
+def _controls() -> dict:
+    try:
+        from gdcode.playground import CONTROLS
+    except ImportError as error:
+        raise ExtensionError(
+            "the playground extension needs gdcode (pip install -e . at the repository root)",
+            orig_exc=error,
+        ) from error
+    return CONTROLS
+
 
 FALLBACK_HTML = (
     "The learning-rate playground runs in your browser and needs JavaScript. "
@@ -77,7 +89,7 @@ class playground_node(nodes.General, nodes.Element):
 
 
 def _learning_rate(argument: str) -> float:
-    low, high = LEARNING_RATE_RANGE
+    low, high = (10.0**p for p in _controls()[LOG10_RANGE_KEY])
     try:
         value = float(argument)
     except (TypeError, ValueError):
@@ -99,9 +111,10 @@ class PlaygroundDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         node = playground_node()
-        node["learning_rate"] = self.options.get("lr", DEFAULT_LEARNING_RATE)
-        node["steps_per_frame"] = self.options.get("steps-per-frame", DEFAULT_STEPS_PER_FRAME)
-        node["max_steps"] = self.options.get("max-steps", DEFAULT_MAX_STEPS)
+        # None: not given, the widget takes gdcode's default from the data file
+        node["learning_rate"] = self.options.get("lr")
+        node["steps_per_frame"] = self.options.get("steps-per-frame")
+        node["max_steps"] = self.options.get("max-steps")
         self.set_source_info(node)
         node += nodes.paragraph(text=FALLBACK_TEXT)
         return [node]
@@ -114,11 +127,17 @@ def _visit_html(translator, node: playground_node) -> None:
     builder = translator.builder
     page_dir = posixpath.dirname(builder.get_target_uri(builder.current_docname))
     data_url = posixpath.relpath(f"{ASSET_DIR}/{DATA_JSON}", page_dir or ".")
+    attributes = "".join(
+        f' data-{name}="{node[key]!r}"'
+        for name, key in (
+            ("learning-rate", "learning_rate"),
+            ("steps-per-frame", "steps_per_frame"),
+            ("max-steps", "max_steps"),
+        )
+        if node[key] is not None
+    )
     translator.body.append(
-        '<div class="gd-playground"'
-        f' data-learning-rate="{node["learning_rate"]!r}"'
-        f' data-steps-per-frame="{node["steps_per_frame"]}"'
-        f' data-max-steps="{node["max_steps"]}">'
+        f'<div class="gd-playground"{attributes}>'
         '<p class="gdp-fallback">'
         + FALLBACK_HTML.format(data_url=data_url, data_name=DATA_JSON)
         + "</p></div>\n"

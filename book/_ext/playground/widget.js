@@ -1,14 +1,19 @@
 /*
- * The learning-rate playground's page widget: controls, two canvases and a
- * status line. All the numerics live in core.js (window.GDPlayground); the
- * data and starting weights come from playground-data.js, which gdcode writes
- * at build time (window.GDPlayground.data).
+ * The learning-rate playground's page widget: controls, two canvases, the
+ * update rule with its numbers, a status line and "Copy as Python". All the
+ * numerics live in core.js (window.GDPlayground); the data, the starting
+ * weights and the controls' defaults and ranges come from playground-data.js,
+ * which gdcode writes at build time (window.GDPlayground.data).
  *
- * Every element with class "gd-playground" becomes a playground. Options come
- * from its data attributes (written by the {playground} directive):
- *   data-learning-rate     starting learning rate        (default 0.15)
- *   data-steps-per-frame   steps per animation frame     (default 8)
- *   data-max-steps         length of a run               (default 1500)
+ * Every element with class "gd-playground" becomes a playground. Its data
+ * attributes (written by the {playground} directive when the page sets them)
+ * override the defaults in the data file:
+ *   data-learning-rate     starting learning rate
+ *   data-steps-per-frame   steps per animation frame
+ *   data-max-steps         length of a run (rounded up to whole epochs)
+ * The page address overrides both for the settings it holds
+ * (?lr=0.15&schedule=cosine&batch=16&seed=3): a link shares a run. The widget
+ * writes the address only when the reader changes a setting.
  */
 (function () {
   "use strict";
@@ -49,30 +54,61 @@
     const id = "gdp-" + counter;
 
     const data = core.parseData(core.data);
+    const controls = data.controls;
+    const n = data.X.rows;
     const options = {
-      learningRate: numberOption(container, "learningRate", 0.15, function (v) {
+      learningRate: numberOption(container, "learningRate", controls.learningRate, function (v) {
         return v > 0 && Number.isFinite(v);
       }),
-      stepsPerFrame: numberOption(container, "stepsPerFrame", 8, function (v) {
+      stepsPerFrame: numberOption(container, "stepsPerFrame", controls.stepsPerFrame, function (v) {
         return Number.isInteger(v) && v >= 1;
       }),
-      maxSteps: numberOption(container, "maxSteps", 1500, function (v) {
+      maxSteps: numberOption(container, "maxSteps", controls.maxSteps, function (v) {
         return Number.isInteger(v) && v >= 1;
       }),
     };
+    // The settings a link can share: the page's defaults, then the address.
+    const settings = core.stateFromQuery(window.location.search, controls, {
+      learningRate: options.learningRate,
+      schedule: controls.schedule,
+      batchSize: controls.batchSize,
+      seed: controls.seed,
+    });
 
     // ------------------------------------------------------------ the DOM
     const slider = el("input", {
       type: "range",
       id: id + "-rate",
-      min: String(core.LOG10_LR_MIN),
-      max: String(core.LOG10_LR_MAX),
-      step: String(core.SLIDER_STEP),
+      min: String(controls.log10Min),
+      max: String(controls.log10Max),
+      step: String(controls.sliderStep),
       "aria-describedby": id + "-rate-help",
     });
     const rateValue = el("span", { class: "gdp-rate-value", "aria-hidden": "true" });
     const trainButton = el("button", { type: "button", class: "gdp-train" });
     const resetButton = el("button", { type: "button", class: "gdp-reset", text: "Reset" });
+    const copyButton = el("button", { type: "button", class: "gdp-copy", text: "Copy as Python" });
+    const scheduleSelect = el("select", { id: id + "-schedule", class: "gdp-schedule" },
+      controls.schedules.map(function (name) {
+        return el("option", { value: name, text: name === "constant" ? "constant" : name + " decay" });
+      }));
+    const batchSelect = el("select", { id: id + "-batch", class: "gdp-batch" },
+      controls.batchSizes.map(function (size) {
+        return el("option", {
+          value: size === null ? "full" : String(size),
+          text: size === null ? "full (" + n + ")" : size === 1 ? "1 (stochastic)" : String(size),
+        });
+      }));
+    const seedInput = el("input", {
+      type: "number",
+      id: id + "-seed",
+      class: "gdp-seed",
+      min: "0",
+      max: String(controls.maxSeed),
+      step: "1",
+      inputmode: "numeric",
+      "aria-describedby": id + "-settings-help",
+    });
     const presetButtons = data.presets.map(function (preset) {
       return el("button", {
         type: "button",
@@ -90,9 +126,10 @@
       class: "gdp-boundary",
       role: "img",
       "aria-label":
-        "The " + data.X.rows + " training points, two interleaved half-moons, " +
+        "The " + n + " training points, two interleaved half-moons, " +
         "on the regions where the network predicts each class.",
     });
+    const rule = el("p", { class: "gdp-rule", id: id + "-rule" });
     const status = el("p", {
       class: "gdp-status",
       id: id + "-status",
@@ -100,6 +137,17 @@
       "aria-live": "polite",
       "aria-atomic": "true",
     });
+    // announced politely; not a second role=status (the status line below is the widget's)
+    const copyStatus = el("span", { class: "gdp-copy-status", "aria-live": "polite" });
+    const code = el("code", { class: "language-python" });
+    const python = el("details", { class: "gdp-python" }, [
+      el("summary", { text: "Python for this run (gdcode)" }),
+      el("pre", { tabindex: "0", "aria-label": "Python code for this run" }, [code]),
+    ]);
+
+    function field(labelText, input) {
+      return el("div", { class: "gdp-field" }, [el("label", { for: input.id, text: labelText }), input]);
+    }
 
     const fallback = container.querySelector(".gdp-fallback");
     if (fallback) fallback.remove();
@@ -113,24 +161,46 @@
         el("p", {
           class: "gdp-help",
           id: id + "-rate-help",
-          text: "Log scale from 0.0001 to 100; each arrow-key press multiplies the rate by about 1.12.",
+          text: "Log scale from " + core.formatNumber(Math.pow(10, controls.log10Min)) + " to " +
+            core.formatNumber(Math.pow(10, controls.log10Max)) + "; each arrow-key press multiplies the rate by about " +
+            core.formatDigits(Math.pow(10, controls.sliderStep), 3) + ".",
         }),
-        el("div", { class: "gdp-buttons" }, [trainButton, resetButton]),
+        el("div", { class: "gdp-buttons" }, [trainButton, resetButton, copyButton, copyStatus]),
+        el("div", { class: "gdp-settings" }, [
+          field("Schedule", scheduleSelect),
+          field("Batch size", batchSelect),
+          field("Seed", seedInput),
+        ]),
+        el("p", {
+          class: "gdp-help",
+          id: id + "-settings-help",
+          text: "The seed shuffles the mini-batches, as fit(..., rng=seed) does. " +
+            "The address of this page keeps the settings: a link to it shares this run.",
+        }),
         el("div", { class: "gdp-presets", role: "group", "aria-label": "Learning-rate presets" },
           presetButtons),
       ])
     );
     container.appendChild(el("div", { class: "gdp-figures" }, [lossCanvas, boundaryCanvas]));
+    container.appendChild(rule);
     container.appendChild(status);
+    container.appendChild(python);
 
     // ------------------------------------------------------------ state
-    const trainer = new core.Trainer(data, { learningRate: options.learningRate });
+    const trainer = new core.Trainer(data, {
+      learningRate: settings.learningRate,
+      schedule: settings.schedule,
+      batchSize: settings.batchSize,
+      seed: settings.seed,
+      maxSteps: options.maxSteps,
+    });
     let running = false;
     let frameId = null; // the pending animation frame, if any
     let previous = null; // the last run's curve, drawn in grey for comparison
     let frameCount = 0;
     let lastStatusTime = 0;
     let lowestLoss = trainer.loss;
+    let runRates = [trainer.learningRate, trainer.learningRate]; // base rates at the start and now
 
     // Grid of points for the decision regions, in standardised input units.
     const bounds = dataBounds(data.X);
@@ -139,12 +209,42 @@
     regionImage.width = GRID;
     regionImage.height = GRID;
 
-    function setLearningRate(learningRate) {
-      trainer.setLearningRate(learningRate);
-      slider.value = String(core.sliderFromLearningRate(learningRate));
+    function currentSettings() {
+      return {
+        learningRate: trainer.learningRate,
+        schedule: trainer.scheduleName,
+        batchSize: trainer.batchSize,
+        seed: trainer.seed,
+      };
+    }
+
+    function showSettings() {
+      const learningRate = trainer.learningRate;
+      slider.value = String(core.sliderFromLearningRate(learningRate, controls));
       const text = core.formatNumber(learningRate);
       rateValue.textContent = text;
       slider.setAttribute("aria-valuetext", "learning rate " + text);
+      scheduleSelect.value = trainer.scheduleName;
+      batchSelect.value = trainer.batchSize === null ? "full" : String(trainer.batchSize);
+      seedInput.value = String(trainer.seed);
+      code.textContent = core.pythonCode(currentSettings(), data, options.maxSteps);
+    }
+
+    /** Keep the settings in the page address (no new history entry). */
+    function rememberInAddress() {
+      if (!window.history || typeof window.history.replaceState !== "function") return;
+      try {
+        const query = core.queryFromState(currentSettings(), window.location.search);
+        window.history.replaceState(window.history.state, "", query + window.location.hash);
+      } catch (error) {
+        // an address the browser will not change (e.g. some file: pages): keep going without
+      }
+    }
+
+    function setLearningRate(learningRate) {
+      trainer.setLearningRate(learningRate);
+      runRates[1] = learningRate;
+      showSettings();
     }
 
     function announce(force) {
@@ -154,21 +254,23 @@
       status.textContent = core.describeState({
         t: trainer.t,
         loss: trainer.loss,
-        learningRate: trainer.learningRate,
+        learningRate: trainer.t > 0 ? trainer.learningRates[trainer.t - 1] : trainer.currentLearningRate,
+        baseLearningRate: trainer.learningRate,
+        schedule: trainer.scheduleName,
         diverged: trainer.diverged,
         divergedStep: trainer.divergedStep,
         divergedLearningRate: trainer.divergedLearningRate,
         running: running,
-        maxSteps: options.maxSteps,
+        maxSteps: trainer.runSteps,
       });
+    }
+
+    function showRule() {
+      rule.textContent = core.describeUpdate(trainer.lastUpdate);
     }
 
     function updateButtons() {
       trainButton.textContent = running ? "Pause" : "Train";
-    }
-
-    function finished() {
-      return trainer.diverged || trainer.t >= options.maxSteps;
     }
 
     function stopAnimation() {
@@ -177,26 +279,47 @@
       frameId = null;
     }
 
-    function reset() {
-      stopAnimation();
-      if (trainer.t > 0) {
-        const rates = trainer.learningRates;
-        const first = core.formatNumber(rates[0]);
-        const last = core.formatNumber(rates[rates.length - 1]);
-        previous = {
-          losses: trainer.losses.slice(),
-          label: "grey: previous run, rate " + (first === last ? first : first + " to " + last),
-        };
-      }
-      trainer.reset();
+    function keepAsPrevious() {
+      if (trainer.t === 0) return;
+      const first = core.formatNumber(runRates[0]);
+      const last = core.formatNumber(runRates[1]);
+      const schedule = trainer.scheduleName === "constant" ? "" : ", " + trainer.scheduleName + " decay";
+      const batch = trainer.fullBatch ? "" : ", batch " + trainer.batchSize;
+      previous = {
+        losses: trainer.losses.slice(),
+        runSteps: trainer.runSteps,
+        label: "grey: previous run, rate " + (first === last ? first : first + " to " + last) + schedule + batch,
+      };
+    }
+
+    function afterReset() {
+      runRates = [trainer.learningRate, trainer.learningRate];
       lowestLoss = Math.min(trainer.loss, previous ? minFinite(previous.losses) : Infinity);
       updateButtons();
+      showSettings();
+      showRule();
       draw(true);
       announce(true);
     }
 
+    function reset() {
+      stopAnimation();
+      keepAsPrevious();
+      trainer.reset();
+      afterReset();
+    }
+
+    /** New schedule, batch size or seed: a new run from the starting weights. */
+    function reconfigure(change) {
+      stopAnimation();
+      keepAsPrevious();
+      trainer.configure(Object.assign(currentSettings(), change));
+      afterReset();
+      rememberInAddress();
+    }
+
     function start() {
-      if (finished()) reset();
+      if (trainer.finished) reset();
       running = true;
       updateButtons();
       announce(true);
@@ -212,10 +335,11 @@
     function frame() {
       frameId = null;
       if (!running) return;
-      trainer.run(Math.min(options.stepsPerFrame, options.maxSteps - trainer.t));
+      trainer.run(Math.min(options.stepsPerFrame, trainer.runSteps - trainer.t));
       if (Number.isFinite(trainer.loss)) lowestLoss = Math.min(lowestLoss, trainer.loss);
       frameCount += 1;
-      if (finished()) {
+      showRule();
+      if (trainer.finished) {
         running = false;
         updateButtons();
         draw(true);
@@ -227,19 +351,56 @@
       frameId = requestAnimationFrame(frame);
     }
 
+    function copyPython() {
+      const text = code.textContent;
+      function done(message) {
+        copyStatus.textContent = message;
+      }
+      python.open = true;
+      if (navigator.clipboard && typeof navigator.clipboard.writeText === "function") {
+        navigator.clipboard.writeText(text).then(
+          function () {
+            done("Copied: gdcode code that reruns these settings from the start.");
+          },
+          function () {
+            done("The browser did not allow copying; the code is shown below.");
+          }
+        );
+      } else {
+        done("This browser cannot copy from here; the code is shown below.");
+      }
+    }
+
     // ------------------------------------------------------------ events
     trainButton.addEventListener("click", function () {
       if (running) pause();
       else start();
     });
     resetButton.addEventListener("click", reset);
+    copyButton.addEventListener("click", copyPython);
     slider.addEventListener("input", function () {
-      setLearningRate(core.learningRateFromSlider(slider.value));
+      setLearningRate(core.learningRateFromSlider(slider.value, controls));
+      rememberInAddress();
       if (!running) announce(true);
+    });
+    scheduleSelect.addEventListener("change", function () {
+      reconfigure({ schedule: scheduleSelect.value });
+    });
+    batchSelect.addEventListener("change", function () {
+      reconfigure({ batchSize: batchSelect.value === "full" ? null : Number(batchSelect.value) });
+    });
+    seedInput.addEventListener("change", function () {
+      const value = Number(seedInput.value);
+      if (seedInput.value.trim() !== "" && Number.isInteger(value) && value >= 0 && value <= controls.maxSeed) {
+        reconfigure({ seed: value });
+      } else {
+        seedInput.value = String(trainer.seed); // not a seed: keep the one in use
+      }
     });
     presetButtons.forEach(function (button, i) {
       button.addEventListener("click", function () {
         setLearningRate(data.presets[i].learningRate);
+        rememberInAddress();
         reset();
         start();
       });
@@ -277,8 +438,9 @@
       return { ctx: ctx, width: width, height: height };
     }
 
+    let palette = null; // the theme's colours, read again when the theme or the size changes
     function draw(withBoundary) {
-      const palette = colors();
+      if (palette === null) palette = colors();
       drawLoss(palette);
       if (withBoundary) drawBoundary(palette);
     }
@@ -292,8 +454,9 @@
       const threshold = trainer.threshold;
       const logHigh = Math.ceil(Math.log10(threshold) + 0.2);
       const logLow = Math.min(Math.floor(Math.log10(lowestLoss)), logHigh - 2);
+      const runSteps = trainer.runSteps;
       const x = function (t) {
-        return margin.left + (plotW * t) / options.maxSteps;
+        return margin.left + (plotW * t) / runSteps;
       };
       const y = function (loss) {
         if (!Number.isFinite(loss) || loss <= 0) return margin.top; // off the scale: top edge
@@ -317,8 +480,8 @@
       }
       ctx.textAlign = "center";
       ctx.textBaseline = "top";
-      const tick = Math.max(1, niceStep(options.maxSteps / 4));
-      for (let t = 0; t <= options.maxSteps; t += tick) {
+      const tick = Math.max(1, niceStep(runSteps / 4));
+      for (let t = 0; t <= runSteps; t += tick) {
         ctx.fillText(String(t), x(t), margin.top + plotH + 4);
       }
       ctx.fillText("step", margin.left + plotW / 2, margin.top + plotH + 19);
@@ -442,17 +605,20 @@
     }
 
     // ------------------------------------------------------------ go
-    setLearningRate(options.learningRate);
     updateButtons();
+    showSettings();
+    showRule();
     draw(true);
     announce(true);
     if (typeof ResizeObserver !== "undefined") {
       new ResizeObserver(function () {
+        palette = null;
         draw(true);
       }).observe(container);
     }
     // The theme's light/dark switch sets data-theme on <html>: redraw in the new colours.
     new MutationObserver(function () {
+      palette = null;
       draw(true);
     }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
   }

@@ -4,7 +4,8 @@
  * Each <section class="quiz"> holds a <form> with one <fieldset class="quiz-question">
  * per question. A fieldset carries the index of the right choice in data-answer and its
  * explanation in a <template class="quiz-explain">. "Check answers" marks every
- * question, reveals the explanations and writes the score into the aria-live status.
+ * question, reveals the explanations and writes the score into the aria-live status;
+ * the score and the date are remembered in this browser (see lastResult below).
  * No network, no libraries.
  */
 (function () {
@@ -136,12 +137,57 @@
     else window.addEventListener("load", go);
   }
 
+  // The last result, remembered by the site-wide _static/progress.js (window.GDProgress,
+  // localStorage; nothing is sent anywhere). Without it, or with storage blocked, the
+  // quiz works the same and simply remembers nothing.
+  function progress() {
+    var p = window.GDProgress;
+    return p && typeof p.saveQuiz === "function" ? p : null;
+  }
+
+  function lastResult(section, status) {
+    var id = section.dataset.quizId;
+    var line = document.createElement("p");
+    line.className = "quiz-last";
+    var text = document.createElement("span");
+    var forget = document.createElement("button");
+    forget.type = "button";
+    forget.className = "quiz-forget";
+    forget.textContent = "Forget this result";
+    line.append(text, " ", forget);
+    status.insertAdjacentElement("afterend", line);
+
+    function show() {
+      var record = progress() && progress().quiz(id);
+      line.hidden = !record;
+      if (record) {
+        text.textContent = "Your last result here: " + record.score + " out of " + record.total +
+          ", on " + record.date + " (kept in this browser only).";
+      }
+    }
+    forget.addEventListener("click", function () {
+      if (progress()) progress().forgetQuiz(id);
+      show();
+      status.textContent = "Your last result here is forgotten.";
+      var check = section.querySelector(".quiz-check");
+      if (check) check.focus();
+    });
+    show();
+    return {
+      save: function (right, total) {
+        if (progress()) progress().saveQuiz(id, right, total);
+        show();
+      },
+    };
+  }
+
   function setUp(section) {
     var form = section.querySelector("form.quiz-form");
     var status = section.querySelector(".quiz-score");
     if (!form || !status) {
       return;
     }
+    var memory = lastResult(section, status);
     var questions = Array.prototype.slice.call(form.querySelectorAll(".quiz-question"));
     form.querySelectorAll(".quiz-check, .quiz-reset").forEach(function (button) {
       button.hidden = false;
@@ -156,6 +202,7 @@
       status.textContent =
         "You scored " + right + " out of " + total + "." +
         (right === total ? " Well done!" : " The explanations under each question say why.");
+      memory.save(right, total);
       typesetMath(questions.map(function (q) { return q.querySelector(".quiz-feedback"); }));
     });
 
