@@ -59,6 +59,16 @@ def _chunks(n: int) -> list[tuple[int, int]]:
     return [(start, min(start + size, n)) for start in range(0, n, size)]
 
 
+def _relu_grad_as_mask(Z: np.ndarray) -> np.ndarray:
+    """ReLU's derivative (1 where z > 0, else 0) as a boolean array.
+
+    ``dA * mask`` gives exactly ``dA * relu_grad(Z)``; the boolean array is a
+    quarter (float32) or an eighth (float64) of the memory, which makes the
+    backward pass faster on big batches.
+    """
+    return Z > 0
+
+
 class MLP:
     """Multilayer perceptron: fully connected layers, trained by backpropagation.
 
@@ -132,6 +142,8 @@ class MLP:
 
         # f and f' of the hidden layers; the fused loss of the output layer
         self._f, self._f_grad = _activations.ACTIVATIONS[self.activation]
+        if self.activation == "relu":
+            self._f_grad = _relu_grad_as_mask  # the same numbers, in a quarter of the memory
         loss = _losses.LOSSES[self.loss_name]
         self._output_fn, self._loss_fn = loss.output, loss.unchecked
 
@@ -261,43 +273,43 @@ class MLP:
     # per equation. They take checked arrays; everything else in this class
     # (input checks, chunks of big batches) happens around them.
 
-    def _forward(self, X: np.ndarray) -> tuple[dict, dict]:
-        """Forward pass on a batch ``X``, keeping what the backward pass needs.
+    def _forward(self, X):
+        """Forward pass on a batch X, keeping what the backward pass needs.
 
-        Returns ``(Z, A)``, two dicts keyed by the book's layer numbers:
-        ``Z[l]`` is Z_l for l = 1, ..., D (``Z[D]`` are the logits) and
-        ``A[l]`` is A_l for l = 0, ..., D - 1 (``A[0]`` is ``X``).
+        Returns (Z, A), two dicts keyed by the book's layer numbers:
+        Z[l] is Z_l for l = 1, ..., D (Z[D] are the logits) and
+        A[l] is A_l for l = 0, ..., D - 1 (A[0] is X).
         """
-        D = self.n_layers
+        D, f = self.n_layers, self._f  # f: the activation of the hidden layers
         W = dict(enumerate(self.weights, start=1))  # W[l] is W_l
-        b = dict(enumerate(self.biases, start=1))   # b[l] is b_l
-        Z, A = {}, {0: X}                           # A_0 = X
+        b = dict(enumerate(self.biases, start=1))  # b[l] is b_l
+        Z, A = {}, {0: X}  # A_0 = X
         for l in range(1, D + 1):
-            Z[l] = A[l - 1] @ W[l] + b[l]           # Z_l = A_{l-1} W_l + b_l
+            Z[l] = A[l - 1] @ W[l] + b[l]   # Z_l = A_{l-1} W_l + b_l
             if l < D:
-                A[l] = self._f(Z[l])                # A_l = f(Z_l)
+                A[l] = f(Z[l])              # A_l = f(Z_l)
         return Z, A
 
-    def _backward(self, Z: dict, A: dict, dZ: np.ndarray) -> list[np.ndarray]:
-        """Backward pass: from ``dZ`` = dZ_D to the gradients [dW_1, db_1, ..., dW_D, db_D].
+    def _backward(self, Z, A, dZ):
+        """Backward pass from dZ = dZ_D, with the Z and A of the forward pass.
 
-        ``Z`` and ``A`` are what :meth:`_forward` returned for the same batch.
+        Returns the gradients [dW_1, db_1, ..., dW_D, db_D].
         """
-        D = self.n_layers
+        D, f_grad = self.n_layers, self._f_grad  # f_grad(Z) is f'(Z)
         W = dict(enumerate(self.weights, start=1))  # W[l] is W_l
         dW, db = {}, {}
-        for l in range(D, 0, -1):                   # l = D, D - 1, ..., 1
-            dW[l] = A[l - 1].T @ dZ                 # dW_l = A_{l-1}^T dZ_l
-            db[l] = dZ.sum(axis=0)                  # db_l = column sums of dZ_l
+        for l in range(D, 0, -1):           # l = D, D - 1, ..., 1
+            dW[l] = A[l - 1].T @ dZ         # dW_l = A_{l-1}^T dZ_l
+            db[l] = dZ.sum(axis=0)          # db_l = column sums of dZ_l
             if l > 1:
-                dA = dZ @ W[l].T                    # dA_{l-1} = dZ_l W_l^T
-                dZ = dA * self._f_grad(Z[l - 1])    # dZ_{l-1} = dA_{l-1} * f'(Z_{l-1})
+                dA = dZ @ W[l].T            # dA_{l-1} = dZ_l W_l^T
+                dZ = dA * f_grad(Z[l - 1])  # dZ_{l-1} = dA_{l-1} * f'(Z_{l-1})
         return [grad for l in range(1, D + 1) for grad in (dW[l], db[l])]
 
-    def _loss_and_gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[float, list]:
+    def _loss_and_gradients(self, X, y):
         """Loss of a batch and its gradients [dW_1, db_1, ..., dW_D, db_D]."""
         Z, A = self._forward(X)
-        loss, dZ = self._loss_fn(Z[self.n_layers], y)  # output layer and loss fused
+        loss, dZ = self._loss_fn(Z[self.n_layers], y)  # dZ is dZ_D
         return loss, self._backward(Z, A, dZ)
 
     # ------------------------------------------- around them: batches of any size

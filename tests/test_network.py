@@ -200,16 +200,30 @@ def test_backward_gives_the_finite_difference_gradient(activation, loss, n_out, 
         np.testing.assert_array_equal(a, b)
 
 
+def test_relu_derivative_mask_is_relu_grad(rng):
+    from gdcode.activations import relu_grad
+
+    model = MLP((4, 5, 3), activation="relu", rng=0, dtype=np.float32)
+    Z = rng.normal(size=(50, 5)).astype(np.float32)
+    Z[0, :3] = 0.0  # f'(0) = 0, like relu_grad
+    dA = rng.normal(size=(50, 5)).astype(np.float32)
+    assert model._f_grad(Z).dtype == bool
+    np.testing.assert_array_equal(model._f_grad(Z), relu_grad(Z))
+    product = dA * model._f_grad(Z)
+    assert product.dtype == np.float32
+    np.testing.assert_array_equal(product, dA * relu_grad(Z))
+
+
 def test_the_loops_the_book_includes_read_like_the_equations():
     """The chapter shows these methods; keep them one line per equation, with no buffers."""
     import inspect
     from pathlib import Path
 
     forward, backward = inspect.getsource(MLP._forward), inspect.getsource(MLP._backward)
-    for line in ("Z[l] = A[l - 1] @ W[l] + b[l]", "A[l] = self._f(Z[l])"):
+    for line in ("Z[l] = A[l - 1] @ W[l] + b[l]", "A[l] = f(Z[l])"):
         assert line in forward
     for line in ("dW[l] = A[l - 1].T @ dZ", "db[l] = dZ.sum(axis=0)", "dA = dZ @ W[l].T",
-                 "dZ = dA * self._f_grad(Z[l - 1])"):
+                 "dZ = dA * f_grad(Z[l - 1])"):
         assert line in backward
     for source in (forward, backward):
         assert "out=" not in source and "errstate" not in source and "CHUNK" not in source
