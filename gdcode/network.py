@@ -36,7 +36,14 @@ import numpy as np
 
 from . import activations as _activations
 from . import losses as _losses
-from ._validation import as_rng, check_array, check_choice, check_labels, check_positive_int
+from ._validation import (
+    as_rng,
+    check_array,
+    check_choice,
+    check_dtype,
+    check_labels,
+    check_positive_int,
+)
 
 __all__ = ["MLP"]
 
@@ -122,13 +129,7 @@ class MLP:
         self.layer_sizes = _check_layer_sizes(layer_sizes)
         self.activation = check_choice("activation", activation, _activations.ACTIVATIONS)
         self.loss_name = check_choice("loss", loss, _losses.LOSSES)
-        try:
-            self.dtype = np.dtype(dtype)
-        except TypeError as error:
-            message = f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}"
-            raise TypeError(message) from error
-        if self.dtype not in _DTYPES:
-            raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}")
+        self.dtype = check_dtype("dtype", dtype, allowed=_DTYPES)
         n_out = self.layer_sizes[-1]
         if self.loss_name == "binary_cross_entropy" and n_out != 1:
             raise ValueError(
@@ -196,9 +197,7 @@ class MLP:
         clone = object.__new__(MLP)
         clone.__dict__.update(self.__dict__)
         if dtype is not None:
-            clone.dtype = np.dtype(dtype)
-            if clone.dtype not in _DTYPES:
-                raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}")
+            clone.dtype = check_dtype("dtype", dtype, allowed=_DTYPES)
         clone.weights = [W.astype(clone.dtype, copy=True) for W in self.weights]
         clone.biases = [b.astype(clone.dtype, copy=True) for b in self.biases]
         return clone
@@ -226,12 +225,12 @@ class MLP:
 
     def _check_X(self, X, name: str = "X") -> np.ndarray:
         """``X`` as a 2-D finite array of this network's dtype and input width."""
-        X = check_array(name, X, ndim=2)
+        X = check_array(name, X, ndim=2, dtype=self.dtype)
         if X.shape[1] != self.layer_sizes[0]:
             raise ValueError(
                 f"{name} has {X.shape[1]} features; the network expects {self.layer_sizes[0]}"
             )
-        return X.astype(self.dtype, copy=False)
+        return X
 
     def _check_y(self, y, n_samples: int, name: str = "y") -> np.ndarray:
         """Targets in the form the output layer needs.
@@ -252,7 +251,7 @@ class MLP:
                 )
             out = Y.astype(self.dtype, copy=False)
         else:
-            y_array = np.asarray(y)
+            y_array = check_array(name, y)
             if y_array.ndim == 2 and y_array.shape[1] > 1:
                 raise ValueError(
                     f"{name} must hold integer class labels, shape (n_samples,); got shape "
@@ -505,7 +504,11 @@ class MLP:
 
 
 def _check_layer_sizes(layer_sizes) -> tuple[int, ...]:
-    if isinstance(layer_sizes, str | bytes) or not isinstance(layer_sizes, Sequence | np.ndarray):
+    if (
+        isinstance(layer_sizes, str | bytes)
+        or not isinstance(layer_sizes, Sequence | np.ndarray)
+        or (isinstance(layer_sizes, np.ndarray) and layer_sizes.ndim != 1)
+    ):
         raise TypeError(
             f"layer_sizes must be a sequence of ints such as (784, 128, 64, 10), "
             f"got {layer_sizes!r}"

@@ -35,7 +35,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._validation import check_choice, check_in_range, check_learning_rate, check_real
+from ._validation import (
+    check_choice,
+    check_in_range,
+    check_learning_rate,
+    check_positive,
+    describe,
+)
 
 __all__ = [
     "DEFAULT_LEARNING_RATE",
@@ -134,7 +140,7 @@ class Optimizer:
         """Check ``params``/``grads`` once and allocate the state arrays (first step)."""
         for name, value in (("params", params), ("grads", grads)):
             if not isinstance(value, list | tuple):
-                raise TypeError(f"{name} must be a list of arrays, got {type(value).__name__}")
+                raise TypeError(f"{name} must be a list of arrays, got {describe(value)}")
         if len(params) != len(grads):
             raise ValueError(f"got {len(params)} params but {len(grads)} grads")
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
@@ -167,7 +173,11 @@ class Optimizer:
         >>> w  # [1 - 0.1*1, 2 - 0.1*(-1)]
         array([0.9, 2.1])
         """
-        if len(self._scratch) != len(params) or not self._scratch:
+        if (
+            not isinstance(params, list | tuple)
+            or len(self._scratch) != len(params)
+            or not self._scratch
+        ):
             self._start(params, grads)
         self._update(params, grads, self.current_learning_rate())
         self.t += 1
@@ -380,10 +390,7 @@ class Adam(Optimizer):
 
 
 def _check_eps(eps) -> float:
-    eps = check_real("eps", eps)
-    if eps <= 0:
-        raise ValueError(f"eps must be > 0, got {eps}")
-    return eps
+    return check_positive("eps", eps)
 
 
 #: optimizer names accepted by :func:`get_optimizer` and :func:`gdcode.training.fit`

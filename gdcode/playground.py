@@ -222,6 +222,8 @@ def write_playground_data(path: str | Path, **kwargs) -> Path:
     [2, 4, 1]
     """
     path = check_path("path", path)
+    if path.is_dir():
+        raise ValueError(f"path must name a file, got the folder {str(path)!r}")
     text = _to_json(make_playground_data(**kwargs)) + "\n"  # bad kwargs fail before any write
     write_atomically(path, text)
     return path

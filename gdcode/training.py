@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ._validation import as_rng, check_positive_int, check_real
+from ._validation import as_rng, check_bool, check_positive_int, check_real, describe
 from .network import MLP
 from .optimizers import Optimizer, get_optimizer
 
@@ -318,7 +318,7 @@ def _check_fit_arguments(model, X, y, optimizer, learning_rate, batch_size, epoc
     ``X`` and ``y`` are checked and cast to the model's dtype here, once.
     """
     if not isinstance(model, MLP):
-        raise TypeError(f"model must be a gdcode MLP, got {type(model).__name__}")
+        raise TypeError(f"model must be a gdcode MLP, got {describe(model)}")
     X = model._check_X(X)
     y = model._check_y(y, X.shape[0])
     opt = get_optimizer(optimizer, learning_rate, **optimizer_kwargs)
@@ -333,9 +333,7 @@ def _check_fit_arguments(model, X, y, optimizer, learning_rate, batch_size, epoc
 
 
 def _check_flag(name: str, value) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+    return check_bool(name, value)
 
 
 def _check_divergence_factor(divergence_factor) -> float:
@@ -349,7 +347,7 @@ def _check_validation_data(model: MLP, validation_data) -> tuple[np.ndarray, np.
     if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
         raise TypeError(
             "validation_data must be a pair (X_val, y_val), got "
-            f"{type(validation_data).__name__}"
+            f"{describe(validation_data)}"
             + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "")
         )
     X_val = model._check_X(validation_data[0], name="validation_data[0]")

@@ -81,34 +81,7 @@ ALWAYS = (
 
 #: Defects the junk test finds in modules owned by another branch (issue 11, part 1),
 #: reported there; each case must fail until fixed (strict), then its entry goes.
-ELSEWHERE = {
-    "optimizers.Adam.step(params)": "Optimizer.step calls len(params) before checking it",
-    "optimizers.GradientDescent.step(params)": "Optimizer.step calls len(params) first",
-    "optimizers.Momentum.step(params)": "Optimizer.step calls len(params) first",
-    "optimizers.RMSProp.step(params)": "Optimizer.step calls len(params) first",
-    "optimizers.Adam.step(grads)": "Optimizer._start: 'got int', not the value",
-    "optimizers.GradientDescent.step(grads)": "Optimizer._start: 'got int', not the value",
-    "optimizers.Momentum.step(grads)": "Optimizer._start: 'got int', not the value",
-    "optimizers.RMSProp.step(grads)": "Optimizer._start: 'got int', not the value",
-    "network.MLP.copy(dtype)": "MLP.copy: np.dtype(dtype) unchecked (use check_dtype)",
-    "training.fit(model)": "fit: 'model must be a gdcode MLP, got int', not the value",
-    "training.fit(validation_data)": "fit: 'validation_data ... got int', not the value",
-    "optimizers.Adam(eps)": "optimizers._check_eps echoes float(eps), not eps (check_positive)",
-    "network.MLP(layer_sizes)": "MLP: len(layer_sizes) on a 0-d array, unchecked",
-    **{
-        case: "MLP._check_y: np.asarray(y) on a ragged list, before check_array"
-        for case in (
-            "network.MLP.accuracy(y)",
-            "network.MLP.loss(y)",
-            "network.MLP.loss_and_gradients(y)",
-            "training.fit(y)",
-            "gradcheck.gradient_check(y)",
-            "gradcheck.numerical_gradients(y)",
-            "curvature.hessian_max_eigenvalue(y)",
-            "curvature.hessian_vector_product(y)",
-        )
-    },
-}
+ELSEWHERE: dict[str, str] = {}
 
 
 # ----------------------------------------------------------------------------- the walk
@@ -613,11 +586,6 @@ def test_the_valid_calls_are_valid(key):
         plt.close("all")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MLP._check_X casts with astype (owned by issue 11 part 1): it should call "
-    "check_array(name, X, ndim=2, dtype=self.dtype), which names values too large for float32",
-)
 def test_a_float32_network_names_inputs_too_large_for_float32():
     model = gdcode.MLP((2, 2), dtype=np.float32, rng=0)
     with pytest.raises(ValueError, match=r"X has values too large for float32"):

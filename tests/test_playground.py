@@ -589,17 +589,26 @@ def test_reading_a_bad_file_names_the_file(tmp_path):
         pg.write_playground_data("")
 
 
-def test_a_failed_write_leaves_no_folders_and_no_partial_file(tmp_path):
+def test_a_failed_write_leaves_no_folders_and_no_partial_file(tmp_path, monkeypatch):
     target = tmp_path / "new" / "deeper" / "playground.json"
     with pytest.raises(ValueError, match=r"noise must be in \[0\.0, 10\.0\], got -1"):
         pg.write_playground_data(target, noise=-1)
     assert not (tmp_path / "new").exists()
-    # a write that fails half way (here: the target is a folder) leaves nothing behind either
+    # a folder is named as such before anything is written
     (tmp_path / "taken").mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(ValueError, match=r"path must name a file, got the folder '.*taken'"):
         pg.write_playground_data(tmp_path / "taken")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
     assert list((tmp_path / "taken").iterdir()) == []
+    # a write that fails half way (the final rename) leaves no partial file and no new folder
+    import gdcode._files
+
+    def failing_replace(source, destination):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(gdcode._files.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        pg.write_playground_data(tmp_path / "new2" / "playground.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
 def test_junk_inside_a_data_dict_is_named(data):
