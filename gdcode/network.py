@@ -53,14 +53,14 @@ _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 #: Batches with more rows than this are worked through in chunks of at most
 #: this many rows (see :meth:`MLP._batch_loss_and_gradients`); evaluation uses
 #: the same chunks. The loops of one chunk then need megabytes, not hundreds.
-CHUNK_ROWS = 1024
+CHUNK_ROWS = 8192
 
 
 def _chunks(n: int) -> list[tuple[int, int]]:
     """``(start, stop)`` of equal chunks of at most :data:`CHUNK_ROWS` rows covering ``range(n)``.
 
-    >>> _chunks(2500)  # CHUNK_ROWS = 1024: three chunks of about 833 rows
-    [(0, 834), (834, 1668), (1668, 2500)]
+    >>> _chunks(20000)  # CHUNK_ROWS = 8192: three chunks of about 6667 rows
+    [(0, 6667), (6667, 13334), (13334, 20000)]
     """
     size = math.ceil(n / math.ceil(n / CHUNK_ROWS)) if n else 1
     return [(start, min(start + size, n)) for start in range(0, n, size)]

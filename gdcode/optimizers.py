@@ -56,7 +56,7 @@ __all__ = [
 
 LearningRate = float | Callable[[int], float]
 
-#: The default learning rate :math:`\\eta` of gradient descent and momentum,
+#: The default learning rate :math:`\eta` of gradient descent and momentum,
 #: whether built directly (``GradientDescent()``) or by name
 #: (``fit(..., optimizer="sgd")``). Keras' ``SGD`` uses the same default.
 DEFAULT_LEARNING_RATE = 0.01
