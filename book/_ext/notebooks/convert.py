@@ -199,9 +199,10 @@ class Converter:
 
     def flush(self) -> None:
         if self.markdown:
-            cell = {"cell_type": "markdown", "metadata": {}, "source": "\n\n".join(self.markdown)}
+            source = "\n\n".join(self.markdown)
+            cell = {"cell_type": "markdown", "metadata": {}, "source": source}
             if self.attachments:
-                used = {k: v for k, v in self.attachments.items() if f"attachment:{k}" in cell["source"]}
+                used = {k: v for k, v in self.attachments.items() if f"attachment:{k}" in source}
                 if used:
                     cell["attachments"] = used
             self.cells.append(cell)
@@ -223,8 +224,8 @@ class Converter:
         out = {
             "cells": self.cells,
             "metadata": {
-                "kernelspec": (notebook.get("metadata") or {}).get(
-                    "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}),
+                "kernelspec": (notebook.get("metadata") or {}).get("kernelspec", {
+                    "name": "python3", "display_name": "Python 3", "language": "python"}),
                 "language_info": {"name": "python"},
             },
             "nbformat": 4,
@@ -300,7 +301,8 @@ class Converter:
             elif block.is_directive:
                 text = self.render_directive(block)
             else:
-                text = f"{block.marker}{block.info}\n" + "\n".join(block.body_lines) + f"\n{block.marker}"
+                body = "\n".join(block.body_lines)
+                text = f"{block.marker}{block.info}\n{body}\n{block.marker}"
                 if self.in_solution and not self.solutions:
                     text = ""
             if top:
@@ -370,7 +372,9 @@ class Converter:
 
     def render_role(self, name: str, body: str) -> str:
         explicit = EXPLICIT.match(body)
-        text, target = (explicit.group("text"), explicit.group("target")) if explicit else ("", body)
+        text, target = ("", body)
+        if explicit:
+            text, target = explicit.group("text"), explicit.group("target")
         if name in ("glue:text", "glue:md", "glue", "glue:any"):
             return self._glue_inline(name, body)
         if name == "doc":
@@ -601,7 +605,8 @@ class Converter:
             if file.is_file():
                 mime = mimes[file.suffix.lower()]
                 raw = file.read_bytes()
-                payload = raw.decode() if mime == "image/svg+xml" else base64.b64encode(raw).decode()
+                payload = (raw.decode() if mime == "image/svg+xml"
+                           else base64.b64encode(raw).decode())
                 image = self._attach(file.stem, {mime: payload}, d.options.get("alt", ""))
         if not image:
             raise ConversionError(f"{self.chapter.doc}: figure file {path!r} not found")
@@ -661,7 +666,8 @@ class Converter:
 
     def _page_pointer(self, d: Fence) -> str:
         url = self.index.page_url(self.chapter.doc)
-        where = f"[the chapter's page]({url})" if url else "the chapter's page on the book's website"
+        where = (f"[the chapter's page]({url})" if url
+                 else "the chapter's page on the book's website")
         return _blockquote(f"**Interactive figure.** This part of the page runs in the web "
                            f"browser and is not in the notebook: use it on {where}.")
 
