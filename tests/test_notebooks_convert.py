@@ -252,7 +252,8 @@ def test_binder_url_keeps_interface_and_other_parameters():
 
 
 def test_literalinclude_pyobject():
-    source = "class A:\n    @staticmethod\n    def f(x):\n        return x\n\n    def g(self):\n        pass\n"
+    source = ("class A:\n    @staticmethod\n    def f(x):\n        return x\n\n"
+              "    def g(self):\n        pass\n")
     assert python_object_source(source, "A.f") == "@staticmethod\ndef f(x):\n    return x"
     with pytest.raises(ConversionError, match="no object 'A.h'"):
         python_object_source(source, "A.h")
