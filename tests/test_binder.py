@@ -373,7 +373,7 @@ READ_MARKDOWN_JS = """() => {
   const full = cells.map(cell => {
     const copy = cell.cloneNode(true);
     copy.querySelectorAll('mjx-container, .MathJax, script').forEach(e => e.remove());
-    return copy.innerText !== undefined ? cell.innerText : copy.textContent;
+    return copy.textContent;
   }).join('\\n');
   const fences = [...document.querySelectorAll('.jp-RenderedMarkdown pre code')]
     .map(c => c.className);

@@ -11,6 +11,7 @@ notebooks (``DIR/<docname>.ipynb``, e.g. ``book/_build/jupyter_execute``) instea
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -38,14 +39,18 @@ def main(argv: list[str] | None = None) -> int:
         if "kernelspec" not in meta:
             parser.error(f"{doc} is not a notebook page")
         start = time.monotonic()
-        if args.executed:
+        glue = {}
+        if args.executed:  # myst-nb keeps the glued values apart, in <doc>.glue.json
             import nbformat
 
             executed = nbformat.read(args.executed / f"{doc}.ipynb", as_version=4)
+            glue_file = args.executed / f"{doc}.glue.json"
+            if glue_file.is_file():
+                glue = json.loads(glue_file.read_text(encoding="utf-8"))
         else:
             executed = execute_chapter(source, timeout=args.timeout)
         paths = write_chapter_notebooks(executed, doc, index, args.out,
-                                        source_dir=source.parent)
+                                        source_dir=source.parent, glue=glue)
         print(f"{doc}: {', '.join(p.name for p in paths)} ({time.monotonic() - start:.0f} s)",
               flush=True)
     return 0
