@@ -322,12 +322,15 @@ def solution_lines(chapter: str) -> list[str]:
     text = (CHAPTERS / chapter).read_text(encoding="utf-8")
     spans = _fenced_bodies(text, "solution")
     spans += re.findall(r"```\{solution-start\}.*?```(.*?)```\{solution-end\}", text, re.S)
+    outside = text
+    for span in spans:
+        outside = outside.replace(span, "")
     lines = []
     for span in spans:
         for line in span.splitlines():
             line = line.strip()
             if (len(line) >= 25 and not line.startswith((":", "`", "#"))
-                    and not re.search(r"[{}$`\\]", line)):
+                    and not re.search(r"[{}$`\\]", line) and line not in outside):
                 lines.append(line)
     return lines
 
@@ -446,6 +449,7 @@ def _run_all(browser, server, urlpath: str, shot: str) -> dict:
         seen = page.evaluate(OUTPUTS_JS)
         seen.update(page.evaluate(READ_MARKDOWN_JS))
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".jp-Notebook .jp-Cell").first.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"{shot}-top.png"))
         first_image = page.locator(".jp-OutputArea-output img, .jp-RenderedMarkdown img").first
         if first_image.count():

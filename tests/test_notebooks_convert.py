@@ -294,3 +294,12 @@ def test_written_notebooks_are_valid_and_atomic(tmp_path):
     assert [p.name for p in paths] == ["one.ipynb", "one-solutions.ipynb"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one-solutions.ipynb", "one.ipynb"]
     assert json.loads(paths[0].read_text())["nbformat"] == 4
+
+
+def test_code_the_page_hides_is_folded_in_the_notebook():
+    cells = [md("# One"), code("glue('x', 1)", tags=["remove-input"]),
+             code("table()", tags=["hide-output"]), code("plain()")]
+    student, _ = convert(cells)
+    metas = [c["metadata"].get("jupyter", {}) for c in student["cells"]
+             if c["cell_type"] == "code"]
+    assert metas == [{"source_hidden": True}, {"outputs_hidden": True}, {}]

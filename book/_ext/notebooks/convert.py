@@ -282,6 +282,11 @@ class Converter:
             self.owed_figures += 1
         metadata = {k: v for k, v in (cell.get("metadata") or {}).items()
                     if k not in ("execution", "scrolled")}
+        # what the page folds away, Notebook folds too (a click shows it)
+        if tags & {"remove-input", "hide-input", "hide-cell"}:
+            metadata.setdefault("jupyter", {})["source_hidden"] = True
+        if tags & {"hide-output", "hide-cell"}:
+            metadata.setdefault("jupyter", {})["outputs_hidden"] = True
         self.cells.append({
             "cell_type": "code",
             "metadata": metadata,
