@@ -303,3 +303,18 @@ def test_code_the_page_hides_is_folded_in_the_notebook():
     metas = [c["metadata"].get("jupyter", {}) for c in student["cells"]
              if c["cell_type"] == "code"]
     assert metas == [{"source_hidden": True}, {"outputs_hidden": True}, {}]
+
+
+def test_a_visible_cell_using_a_name_only_a_left_out_cell_defines_is_an_error():
+    hidden = [md("# One"), code("k = 2 * 3", tags=["remove-cell"]), code("print(k)")]
+    with pytest.raises(ConversionError, match=r"uses \['k'\]"):
+        convert(hidden)
+    in_solution = [md("# One\n\n```{exercise}\n:label: e\n\nDo.\n```\n\n"
+                      "```{solution-start} e\n```"),
+                   code("answer = 42"), md("```{solution-end}\n```"), code("print(answer)")]
+    with pytest.raises(ConversionError, match=r"student notebook"):
+        convert(in_solution)
+    fine = [md("# One"), code("k = 1", tags=["remove-cell"]), code("k = 2\nprint(k)"),
+            code("import numpy as np\nfor i in range(2):\n    print(np.sqrt(i), k)")]
+    student, _ = convert(fine)
+    assert len(codes(student)) == 2

@@ -26,7 +26,7 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .convert import Chapter, derive_notebooks
+from .convert import Chapter, ConversionError, derive_notebooks
 from .myst import BookIndex
 
 __all__ = ["write_chapter_notebooks", "derive_notebooks", "binder_url"]
@@ -128,7 +128,14 @@ def _on_page(app, pagename, templatename, context, doctree) -> None:
     sources = Path(app.outdir) / "_sources" / Path(pagename).parent
     source_dir = Path(app.srcdir) / Path(pagename).parent
     name = pagename.rsplit("/", 1)[-1]
-    write_chapter_notebooks(executed, pagename, index, sources, source_dir=source_dir, glue=glue)
+    try:
+        write_chapter_notebooks(executed, pagename, index, sources, source_dir=source_dir,
+                                glue=glue)
+    except ConversionError as exc:  # a warning: fails the -W build, names the problem
+        from sphinx.util import logging
+
+        logging.getLogger(__name__).warning(f"notebooks: {exc}", location=pagename)
+        return
     # the theme already points the ".ipynb" download at _sources/<page>.ipynb, which now
     # holds the student notebook; add the solutions next to it
     depth = "../" * pagename.count("/")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import write_chapter_notebooks
 from .book import build_index, read_front_matter
+from .convert import ConversionError
 from .execute import execute_chapter
 
 
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     index = build_index(args.book)
     docs = args.chapters or sorted(index.notebook_docs)
     args.out.mkdir(parents=True, exist_ok=True)
+    failed = []
     for doc in docs:
         source = args.book / f"{doc}.md"
         meta, _ = read_front_matter(source.read_text(encoding="utf-8"))
@@ -49,10 +51,18 @@ def main(argv: list[str] | None = None) -> int:
                 glue = json.loads(glue_file.read_text(encoding="utf-8"))
         else:
             executed = execute_chapter(source, timeout=args.timeout)
-        paths = write_chapter_notebooks(executed, doc, index, args.out,
-                                        source_dir=source.parent, glue=glue)
+        try:
+            paths = write_chapter_notebooks(executed, doc, index, args.out,
+                                            source_dir=source.parent, glue=glue)
+        except ConversionError as exc:
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            failed.append(doc)
+            continue
         print(f"{doc}: {', '.join(p.name for p in paths)} ({time.monotonic() - start:.0f} s)",
               flush=True)
+    if failed:
+        print(f"no notebooks for: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

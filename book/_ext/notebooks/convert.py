@@ -190,6 +190,8 @@ class Converter:
         self.markdown: list[str] = []
         self.solved: set[str] = set()
         self.equation_number = 0
+        self.kept_names: set[str] = set()  # bound by the cells kept so far
+        self.dropped_names: set[str] = set()  # bound by cells left out
 
     # ----- output assembly ------------------------------------------------
 
@@ -274,8 +276,18 @@ class Converter:
 
     def code_cell(self, cell: dict) -> None:
         tags = _tags(cell)
+        source = _text(cell.get("source", ""))
         if "remove-cell" in tags or (self.in_solution and not self.solutions):
+            self.dropped_names |= bound_names(source)
             return
+        missing = (used_names(source) - self.kept_names - bound_names(source)) & self.dropped_names
+        if missing:
+            notebook = "solutions" if self.solutions else "student"
+            raise ConversionError(
+                f"{self.chapter.doc}: a visible cell uses {sorted(missing)}, defined only in "
+                f"cells the {notebook} notebook leaves out (remove-cell, or a solution); "
+                f"there it would stop with a NameError. The cell:\n{source[:300]}")
+        self.kept_names |= bound_names(source)
         self.flush()
         outputs = _clean_outputs(cell)
         if "remove-output" in tags and any(_has_image(o) for o in cell.get("outputs", [])):
@@ -675,6 +687,43 @@ class Converter:
                  else "the chapter's page on the book's website")
         return _blockquote(f"**Interactive figure.** This part of the page runs in the web "
                            f"browser and is not in the notebook: use it on {where}.")
+
+
+def _parse(source: str):
+    # IPython syntax (magics, shell escapes) is not Python: such lines are blanked
+    lines = ["" if ln.lstrip().startswith(("%", "!")) else ln for ln in source.split("\n")]
+    try:
+        return ast.parse("\n".join(lines))
+    except SyntaxError:
+        return None
+
+
+def bound_names(source: str) -> set[str]:
+    """Names a cell binds at module level or anywhere (assignments, defs, imports, loops)."""
+    tree = _parse(source)
+    names: set[str] = set()
+    if tree is None:
+        return names
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
+def used_names(source: str) -> set[str]:
+    tree = _parse(source)
+    if tree is None:
+        return set()
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
 
 def words_anchor(title: str) -> str:
