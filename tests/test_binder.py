@@ -435,12 +435,16 @@ def _run_all(browser, server, urlpath: str, shot: str) -> dict:
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         deadline = time.monotonic() + RUN_ALL_TIMEOUT
+        settled = 0
         while True:
             seen = page.evaluate(OUTPUTS_JS)
-            done = seen["prompts"] and all(re.fullmatch(r"\[\d+\]:", p) for p in seen["prompts"])
-            idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count()
-            if done and idle:
-                break
+            if _ran_in_order(seen["prompts"]) and page.locator(
+                    ".jp-Notebook-ExecutionIndicator[data-status='idle']").count():
+                settled += 1  # idle twice in a row, not between two queued cells
+                if settled == 2:
+                    break
+            else:
+                settled = 0
             if time.monotonic() > deadline:
                 pytest.fail(f"{urlpath}: Run All did not finish in {RUN_ALL_TIMEOUT} s: "
                             f"{seen['prompts']}")
@@ -463,6 +467,21 @@ def _run_all(browser, server, urlpath: str, shot: str) -> dict:
         return seen
     finally:
         page.close()
+
+
+def _ran_in_order(prompts: list[str]) -> bool:
+    """Every code cell ran, in order, in a fresh kernel: each visible prompt reads
+    ``[k]:`` where k is the cell's position among the code cells. (Cells whose code the
+    page hides are folded in the notebook and show no prompt.)"""
+    numbered = []
+    for position, prompt in enumerate(prompts, 1):
+        if not prompt:
+            continue
+        match = re.fullmatch(r"\[(\d+)\]:", prompt)
+        if not match:  # "[ ]:" not run yet, "[*]:" running
+            return False
+        numbered.append(int(match.group(1)) == position)
+    return bool(numbered) and all(numbered)
 
 
 def _check_what_a_student_sees(name: str, seen: dict, model: dict, figures: int) -> None:
