@@ -1,27 +1,36 @@
-"""A stand-in for Binder, run locally.
+"""A stand-in for Binder, run locally, and a student's first look at every notebook.
 
 mybinder.org builds an image from the repository with repo2docker: it installs
 ``binder/requirements.txt`` (which points at the root ``requirements.txt``) from the
-repository root, runs ``binder/postBuild``, starts a Jupyter server in the repository and
-opens the launch button's ``urlpath``. This module does the same on 127.0.0.1:
+repository root, runs ``binder/postBuild``, starts a Jupyter server through ``binder/start``
+and opens the launch button's ``urlpath``. This module does the same on 127.0.0.1:
 
 1. a fresh virtual environment in a temporary folder, from a copy of the repository's
-   files (pip may reuse its download cache);
-2. a Jupyter server on an ephemeral port with a token, started with none of the
-   variables the book build sets;
-3. for every executable chapter, the launch button's path must open the ``.md`` file as a
-   notebook (jupytext's contents manager, and jupytext's viewer as the default for
-   Markdown, which postBuild sets), and the chapter must run top to bottom in that
-   environment's kernel, from the chapter's folder, as a reader's "Run all" would.
+   files (pip may reuse its download cache), then ``binder/postBuild``, which executes
+   every chapter and derives ``notebooks/<chapter>.ipynb`` and
+   ``notebooks/<chapter>-solutions.ipynb``;
+2. a Jupyter server (Notebook 7) on an ephemeral port with a token, started through
+   ``binder/start`` with none of the variables the book build sets;
+3. for every Binder link in the built site (``book/_build/html``, parsed from the HTML, so a
+   changed link is followed), headless Chromium opens the link's path, runs all cells
+   (Run -> Run All Cells) and checks what a student sees: a notebook; no error and no
+   stderr output; as many figures as the page shows; no MyST role, directive, option or
+   target in the rendered Markdown; no quiz answer key; no solution (the solutions
+   notebook, linked from the student one, gets the same checks and must hold every
+   solution). A screenshot of each notebook goes to ``artifacts/binder/``.
 
 The only variable added is ``GDCODE_OFFLINE=1``: there is no network here, so the MNIST
-chapter must fall back to the bundled subset instead of trying a download.
+chapter falls back to the bundled subset instead of trying a download. The one test-only
+setting is Notebook's ``windowingMode: none`` (in the stand-in's own home folder): without
+it Notebook only puts the cells near the viewport in the page, and the checks must see
+every cell.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -31,7 +40,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 import yaml
@@ -44,10 +53,11 @@ BUILT_HTML = REPO / "book" / "_build" / "html"
 
 # Upper bounds on every wait (seconds); a healthy run takes a fraction of each.
 PIP_TIMEOUT = 600
-POSTBUILD_TIMEOUT = 120
+POSTBUILD_TIMEOUT = 1800  # executes every chapter
 SERVER_START_TIMEOUT = 90
 HTTP_TIMEOUT = 30
-CHAPTER_TIMEOUT = 900
+RUN_ALL_TIMEOUT = 900
+ARTIFACTS = REPO / "artifacts" / "binder"
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -72,22 +82,18 @@ def executable_chapters() -> list[str]:
 
 
 def launch_urlpath(chapter: str) -> str:
-    """The ``urlpath`` of the chapter's Binder launch button.
-
-    Read from the built page when there is one (that is what readers click); otherwise
-    the path the launch button would carry with the classic interface.
-    """
+    """The ``urlpath`` of the chapter's Binder launch button, read from the built page."""
     page = BUILT_HTML / "chapters" / (Path(chapter).stem + ".html")
     if not page.exists():
-        return f"tree/book/chapters/{chapter}"
+        pytest.fail(f"{page} is missing: build the book first (make test does)")
     html = page.read_text(encoding="utf-8").replace("&amp;", "&")
-    links = re.findall(r'href="(https://mybinder\.org/v2/gh/[^"]+)"', html)
-    assert links, f"{page.name} has no Binder launch button"
-    parts = urlsplit(links[0])
+    links = set(re.findall(r'href="(https://mybinder\.org/v2/gh/[^"]+)"', html))
+    assert len(links) == 1, f"{page.name}: expected one Binder link, found {sorted(links)}"
+    parts = urlsplit(links.pop())
     org_repo_branch = parts.path.split("/")[3:]
-    assert org_repo_branch[-1] == "main", f"launch link is not on branch main: {links[0]}"
-    query = dict(item.split("=", 1) for item in parts.query.split("&") if "=" in item)
-    assert "urlpath" in query, f"launch link has no urlpath: {links[0]}"
+    assert org_repo_branch[-1] == "main", f"launch link is not on branch main: {parts}"
+    query = dict(parse_qsl(parts.query))
+    assert "urlpath" in query, f"launch link has no urlpath: {parts}"
     return query["urlpath"]
 
 
@@ -187,7 +193,16 @@ def server(binder_env):
     token = os.urandom(16).hex()
     runtime_dir = binder_env.home / "runtime"
     env = dict(binder_env.env, JUPYTER_RUNTIME_DIR=str(runtime_dir))
-    cmd = [str(binder_env.venv / "bin" / "jupyter"), "notebook", "--no-browser",
+    # Test-only: Notebook renders every cell (not only those near the viewport).
+    settings = (binder_env.home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab"
+                / "notebook-extension" / "tracker.jupyterlab-settings")
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"windowingMode": "none"}))
+    start = binder_env.repo / "binder" / "start"
+    prefix = [str(start)] if start.exists() else []
+    if start.exists():
+        start.chmod(0o755)
+    cmd = prefix + [str(binder_env.venv / "bin" / "jupyter"), "notebook", "--no-browser",
            "--ip=127.0.0.1", "--ServerApp.port=0", "--ServerApp.port_retries=0",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={binder_env.repo}"]
     if os.geteuid() == 0:  # Binder runs as an ordinary user; this machine may not
@@ -272,59 +287,259 @@ def test_kernel_is_the_environments_own(binder_env):
     assert Path(spec["resource_dir"]).is_relative_to(binder_env.venv)
 
 
-@pytest.mark.parametrize("chapter", executable_chapters())
-def test_launch_button_opens_the_chapter_as_a_notebook(server, chapter):
+
+
+# ---------------------------------------------------------------------------------------
+# What the page shows, read from the built HTML and the chapter source (independently of
+# the converter, so that a converter bug cannot hide itself)
+
+
+def page_figures(chapter: str) -> tuple[int, int]:
+    """(images in the page's article, of which inside a solution)."""
+    from bs4 import BeautifulSoup
+
+    page = BUILT_HTML / "chapters" / (Path(chapter).stem + ".html")
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    article = soup.find("article")
+    assert article is not None, f"{page.name} has no <article>"
+    images = article.find_all("img")
+    in_solutions = [img for img in images if img.find_parent(class_="solution")]
+    return len(images), len(in_solutions)
+
+
+def _fenced_bodies(text: str, name: str) -> list[str]:
+    """Bodies of ```{name} ... ``` blocks (first closing fence of the same length)."""
+    bodies = []
+    for match in re.finditer(r"^(`{3,}|:{3,})\{" + re.escape(name) + r"\}[^\n]*\n", text, re.M):
+        fence = match.group(1)
+        end = re.search(r"^" + re.escape(fence) + r"\s*$", text[match.end():], re.M)
+        bodies.append(text[match.end():match.end() + (end.start() if end else 0)])
+    return bodies
+
+
+def solution_lines(chapter: str) -> list[str]:
+    """Distinctive lines of every solution in the chapter source (text and code)."""
+    text = (CHAPTERS / chapter).read_text(encoding="utf-8")
+    spans = _fenced_bodies(text, "solution")
+    spans += re.findall(r"```\{solution-start\}.*?```(.*?)```\{solution-end\}", text, re.S)
+    outside = text
+    for span in spans:
+        outside = outside.replace(span, "")
+    lines = []
+    for span in spans:
+        for line in span.splitlines():
+            line = line.strip()
+            if (len(line) >= 25 and not line.startswith((":", "`", "#"))
+                    and not re.search(r"[{}$`\\]", line) and line not in outside):
+                lines.append(line)
+    return lines
+
+
+def quiz_explanations(chapter: str) -> list[str]:
+    text = (CHAPTERS / chapter).read_text(encoding="utf-8")
+    found = []
+    for body in _fenced_bodies(text, "quiz"):
+        body = "\n".join(ln for ln in body.splitlines() if not re.match(r"^:\w+:", ln))
+        for question in yaml.safe_load(body) or []:
+            if question.get("explain"):
+                found.append(str(question["explain"]).strip())
+    return found
+
+
+def _notebook_text(model: dict) -> str:
+    return "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                     for c in model["cells"])
+
+
+# ---------------------------------------------------------------------------------------
+# The notebooks, opened and run as a student would
+
+RAW_SYNTAX = {
+    "role": re.compile(r"\{[A-Za-z][\w:+.-]*\}"),
+    "colon fence": re.compile(r":::"),
+    "directive option": re.compile(r"^\s*:[a-z][\w-]*:", re.M),
+    "target": re.compile(r"^\s*\([\w.:-]+\)=\s*$", re.M),
+    "comment": re.compile(r"^%", re.M),
+    "quiz key": re.compile(r"\b(answer|explain)\s*:", re.I),
+    "page-only text": re.compile(r"rocket", re.I),
+}
+
+# Runs in the page: the rendered Markdown's text without math and without code (roles
+# never sit inside either), the full text, and the classes of fenced code blocks.
+READ_MARKDOWN_JS = """() => {
+  const cells = [...document.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown')];
+  const prose = cells.map(cell => {
+    const copy = cell.cloneNode(true);
+    copy.querySelectorAll('mjx-container, .MathJax, script, code, pre').forEach(e => e.remove());
+    return copy.textContent;
+  }).join('\\n');
+  const full = cells.map(cell => {
+    const copy = cell.cloneNode(true);
+    copy.querySelectorAll('mjx-container, .MathJax, script').forEach(e => e.remove());
+    return copy.textContent;
+  }).join('\\n');
+  const fences = [...document.querySelectorAll('.jp-RenderedMarkdown pre code')]
+    .map(c => c.className);
+  return {prose, full, fences, math: document.querySelectorAll('mjx-container').length};
+}"""
+
+OUTPUTS_JS = """() => {
+  const outs = [...document.querySelectorAll('.jp-OutputArea-output')];
+  return {
+    stderr: outs.filter(o => o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr')
+               .map(o => o.textContent),
+    output_images: document.querySelectorAll('.jp-OutputArea-output img').length,
+    markdown_images: document.querySelectorAll('.jp-RenderedMarkdown img').length,
+    prompts: [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+      .map(p => p.textContent.trim()),
+    cells: document.querySelectorAll('.jp-Notebook .jp-Cell').length,
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    sys.path.insert(0, str(REPO / "tests"))
+    from browser_site import CHROMIUM_FLAGS
+
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.fail(f"no Chromium at {chromium}")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _contents(server, path: str) -> dict:
+    status, _, body = _get(f"{server.base}/api/contents/{quote(path)}?content=1", server.token)
+    assert status == 200, f"{path}: {status} {body[:300]}"
+    model = json.loads(body)
+    assert model["type"] == "notebook", f"{path} does not open as a notebook"
+    return model["content"]
+
+
+def _run_all(browser, server, urlpath: str, shot: str) -> dict:
+    """Open ``urlpath`` as the launch button does, Run All, and read what is on screen."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{server.base}/{urlpath}?token={server.token}", wait_until="load")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=90_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        deadline = time.monotonic() + RUN_ALL_TIMEOUT
+        settled = 0
+        while True:
+            seen = page.evaluate(OUTPUTS_JS)
+            if _ran_in_order(seen["prompts"]) and page.locator(
+                    ".jp-Notebook-ExecutionIndicator[data-status='idle']").count():
+                settled += 1  # idle twice in a row, not between two queued cells
+                if settled == 2:
+                    break
+            else:
+                settled = 0
+            if time.monotonic() > deadline:
+                pytest.fail(f"{urlpath}: Run All did not finish in {RUN_ALL_TIMEOUT} s: "
+                            f"{seen['prompts']}")
+            time.sleep(1)
+        page.wait_for_timeout(1500)  # let MathJax typeset the last Markdown
+        seen = page.evaluate(OUTPUTS_JS)
+        seen.update(page.evaluate(READ_MARKDOWN_JS))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".jp-Notebook .jp-Cell").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"{shot}-top.png"))
+        first_image = page.locator(".jp-OutputArea-output img, .jp-RenderedMarkdown img").first
+        if first_image.count():
+            first_image.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / f"{shot}-figure.png"))
+        exercise = page.locator(".jp-RenderedMarkdown h3", has_text="Exercise").first
+        if exercise.count():
+            exercise.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / f"{shot}-exercise.png"))
+        seen["page_errors"] = errors
+        return seen
+    finally:
+        page.close()
+
+
+def _ran_in_order(prompts: list[str]) -> bool:
+    """Every code cell ran, in order, in a fresh kernel: each visible prompt reads
+    ``[k]:`` where k is the cell's position among the code cells. (Cells whose code the
+    page hides are folded in the notebook and show no prompt.)"""
+    numbered = []
+    for position, prompt in enumerate(prompts, 1):
+        if not prompt:
+            continue
+        match = re.fullmatch(r"\[(\d+)\]:", prompt)
+        if not match:  # "[ ]:" not run yet, "[*]:" running
+            return False
+        numbered.append(int(match.group(1)) == position)
+    return bool(numbered) and all(numbered)
+
+
+def _check_what_a_student_sees(name: str, seen: dict, model: dict, figures: int) -> None:
+    assert seen["cells"] == len(model["cells"]), (
+        f"{name}: {seen['cells']} cells on screen, {len(model['cells'])} in the notebook")
+    assert not seen["stderr"], f"{name}: error or stderr output: {seen['stderr']}"
+    shown = seen["output_images"] + seen["markdown_images"]
+    assert shown == figures, f"{name}: {shown} figures after Run All, the page shows {figures}"
+    raw = {kind: pattern.findall(seen["prose"] if kind == "role" else seen["full"])
+           for kind, pattern in RAW_SYNTAX.items()}
+    raw = {kind: hits for kind, hits in raw.items() if hits}
+    assert not raw, f"{name}: MyST syntax or page-only text in the rendered Markdown: {raw}"
+    assert not [c for c in seen["fences"] if "language-{" in c], f"{name}: raw directive"
+    if "$" in _notebook_text(model):
+        assert seen["math"] > 0, f"{name}: the math was not typeset"
+
+
+def _launch(chapter: str) -> tuple[str, str]:
     urlpath = launch_urlpath(chapter)
     assert urlpath.startswith("tree/"), f"unexpected interface in urlpath {urlpath!r}"
-    path = urlpath[len("tree/"):]
-    assert path == f"book/chapters/{chapter}"
-
-    # The contents API returns the Markdown file as a notebook (jupytext contents manager).
-    status, _, body = _get(
-        f"{server.base}/api/contents/{quote(path)}?type=notebook&content=1", server.token)
-    assert status == 200, body[:500]
-    model = json.loads(body)
-    assert model["type"] == "notebook"
-    assert model["content"]["nbformat"] == 4
-    code = [c for c in model["content"]["cells"] if c["cell_type"] == "code"]
-    assert code, f"{chapter} has no code cell as a notebook"
-
-    # The launch path sends the reader to the notebook page, not to the raw file.
-    status, headers, _ = _get(f"{server.base}/{quote(urlpath)}", server.token, follow=False)
-    assert status in (301, 302, 303, 307), status
-    location = headers["Location"]
-    assert urlsplit(location).path.endswith(f"/notebooks/{quote(path)}"), location
-    status, _, page = _get(f"{server.base}/notebooks/{quote(path)}", server.token)
-    assert status == 200
-    match = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
-                      page, re.S)
-    assert match, "notebook page has no page config"
-    page_config = json.loads(match.group(1))
-    assert page_config.get("notebookPage") == "notebooks"
-    # The page opens a file with the default viewer of its type: for Markdown that must be
-    # jupytext's notebook view (postBuild), served by the jupytext front-end extension.
-    extensions = {e.get("name") for e in page_config.get("federated_extensions", [])}
-    assert "jupyterlab-jupytext" in extensions
-    settings_url = page_config.get("settingsUrl", "/lab/api/settings").rstrip("/")
-    status, _, body = _get(
-        f"{server.base}{settings_url}/@jupyterlab/docmanager-extension:plugin", server.token)
-    assert status == 200, body[:500]
-    viewers = json.loads(body)["schema"]["properties"]["defaultViewers"]["default"]
-    assert viewers.get("markdown") == "Jupytext Notebook", viewers
+    return urlpath, urlpath[len("tree/"):]
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("chapter", executable_chapters())
-def test_chapter_runs_top_to_bottom_in_binder_env(binder_env, chapter):
-    workdir = binder_env.repo / "book" / "chapters"
-    out = binder_env.home / "executed" / (Path(chapter).stem + ".ipynb")
-    out.parent.mkdir(exist_ok=True)
-    _run([str(binder_env.venv / "bin" / "jupytext"), "--execute", "--to", "ipynb",
-          "--output", str(out), chapter],
-         cwd=workdir, env=binder_env.env, timeout=CHAPTER_TIMEOUT,
-         what=f"running {chapter} top to bottom")
-    notebook = json.loads(out.read_text())
-    errors = [o for c in notebook["cells"] if c["cell_type"] == "code"
-              for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors, errors
-    ran = [c for c in notebook["cells"] if c["cell_type"] == "code" and c.get("source")]
-    assert all(c.get("execution_count") for c in ran), "a code cell was not executed"
+def test_student_notebook_reads_like_the_page(server, browser, chapter):
+    urlpath, path = _launch(chapter)
+    model = _contents(server, path)
+    text = _notebook_text(model)
+    leaked = [line for line in solution_lines(chapter) if line in text]
+    assert not leaked, f"{path}: solution text in the student notebook: {leaked[:3]}"
+    keys = [e for e in quiz_explanations(chapter) if e[:60] in text]
+    assert not keys, f"{path}: quiz answer key in the notebook: {keys[:2]}"
+
+    total, in_solutions = page_figures(chapter)
+    seen = _run_all(browser, server, urlpath, Path(path).stem)
+    _check_what_a_student_sees(path, seen, model, total - in_solutions)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("chapter", executable_chapters())
+def test_solutions_notebook_is_linked_and_complete(server, browser, chapter):
+    urlpath, path = _launch(chapter)
+    student = _notebook_text(_contents(server, path))
+    lines = solution_lines(chapter)
+    links = set(re.findall(r"\]\(([^)\s]+-solutions\.ipynb)\)", student))
+    if not lines:
+        assert not links, f"{path} links a solutions notebook but the chapter has no solution"
+        pytest.skip(f"{chapter} has no exercise solutions")
+    assert len(links) == 1, f"{path}: expected one solutions notebook link, found {links}"
+    solutions_path = posixpath.normpath(posixpath.join(posixpath.dirname(path), links.pop()))
+    model = _contents(server, solutions_path)
+    text = _notebook_text(model)
+    missing = [line for line in lines if line not in text]
+    assert not missing, f"{solutions_path} lacks solution text: {missing[:3]}"
+    keys = [e for e in quiz_explanations(chapter) if e[:60] in text]
+    assert not keys, f"{solutions_path}: quiz answer key in the notebook: {keys[:2]}"
+
+    total, _ = page_figures(chapter)
+    seen = _run_all(browser, server, f"tree/{solutions_path}", Path(solutions_path).stem)
+    _check_what_a_student_sees(solutions_path, seen, model, total)
