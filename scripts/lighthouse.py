@@ -4,9 +4,10 @@ Usage (after `make book` and `npm ci`, which installs Lighthouse from package.js
 
     .venv/bin/python scripts/lighthouse.py [--site book/_build/html] [--page PATH ...]
 
-For each page (default: the home page and every chapter with math, a quiz or the
-playground) and each form factor (Lighthouse's mobile default and its desktop preset)
-it prints the four category scores: performance, accessibility, best practices, SEO.
+For each page (default: every page of the book, the welcome page first; ``--heavy``: only
+the welcome page and the pages with math, a quiz or the playground) and each form factor
+(Lighthouse's mobile default and its desktop preset) it prints the four category scores:
+performance, accessibility, best practices, SEO.
 Full reports go to artifacts/lighthouse/ (gitignored).
 
 The local server compresses text files with gzip, as static hosts do (the Python
@@ -64,12 +65,19 @@ class CompressingHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def default_pages(site: Path) -> list[str]:
-    pages = []
-    for path in sorted((site / "chapters").glob("*.html")):
-        if any(marker in path.read_text(encoding="utf-8") for marker in MARKERS):
-            pages.append(path.relative_to(site).as_posix())
+def default_pages(site: Path, every: bool = True) -> list[str]:
+    """The book's pages: the welcome page first, then every chapter and API page (sorted).
+
+    With ``every=False``: only the welcome page and the pages with math, a quiz or the
+    playground (the heaviest ones)."""
     root_doc = "chapters/welcome.html"
+    pages = []
+    for path in sorted((site / "chapters").rglob("*.html")):
+        relative = path.relative_to(site).as_posix()
+        if relative == root_doc:
+            continue
+        if every or any(marker in path.read_text(encoding="utf-8") for marker in MARKERS):
+            pages.append(relative)
     return ([root_doc] if (site / root_doc).is_file() else []) + pages
 
 
@@ -95,14 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, default=ROOT / "book" / "_build" / "html")
     parser.add_argument("--page", action="append", help="page path relative to the site")
+    parser.add_argument("--heavy", action="store_true", help="only the heaviest pages")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the JSON reports go")
     args = parser.parse_args(argv)
     site = args.site.resolve()
     if not (site / "index.html").is_file():
         parser.error(f"no built site in {site}: run `make book` first")
     if not LIGHTHOUSE.exists():
         parser.error(f"{LIGHTHOUSE} not found: run `npm ci`")
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(CompressingHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -110,10 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'page':40s} {'form':8s} " + " ".join(f"{c[:13]:>13s}" for c in CATEGORIES)
     print(header)
     try:
-        for page in args.page or default_pages(site):
+        for page in args.page or default_pages(site, every=not args.heavy):
             for form_factor in ("mobile", "desktop"):
                 name = page.replace("/", "__").removesuffix(".html")
-                report = OUT / f"{name}.{form_factor}.json"
+                report = args.out / f"{name}.{form_factor}.json"
                 scores = run(base + page, form_factor, report, args.chromium)
                 row = " ".join(f"{scores[c]:13d}" for c in CATEGORIES)
                 print(f"{page:40s} {form_factor:8s} {row}", flush=True)

@@ -23,6 +23,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from _assets import ship_assets
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError, ExtensionError
@@ -86,29 +87,17 @@ def use_local_mathjax(app: Sphinx, config: Config) -> None:
         )
 
 
-def copy_mathjax(app: Sphinx) -> None:
+def mathjax_es5(app: Sphinx) -> Path:
+    """The folder the parts are copied from (``ship_assets`` calls this at build time)."""
+    return find_mathjax(app) / "es5"
+
+
+def copy_licence(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
     package = find_mathjax(app)
-    source = package / "es5"
-    target = Path(app.outdir, "_static", STATIC_SUBDIR)
-    if target.exists():
-        shutil.rmtree(target)  # no stale files from another MathJax version
-    for part in PARTS:
-        src = source / part
-        dst = target / part
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst)
-        elif src.is_file():
-            shutil.copyfile(src, dst)
-        else:
-            raise ExtensionError(
-                f"offline_math: {src} is missing; the MathJax package looks incomplete. "
-                f"{INSTALL_HINT}"
-            )
-    shutil.copyfile(package / "LICENSE", target / "LICENSE")
-    logger.info("offline_math: copied MathJax from %s to %s", package, target)
+    shutil.copyfile(package / "LICENSE", Path(app.outdir, "_static", STATIC_SUBDIR, "LICENSE"))
+    logger.info("offline_math: copied MathJax from %s", package)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -116,5 +105,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("offline_math_node_modules", "", "html", types=[str])
     # After Sphinx and Jupyter Book have set their defaults.
     app.connect("config-inited", use_local_mathjax, priority=900)
-    app.connect("builder-inited", copy_mathjax)
+    # Copied the way every extension ships its files (_assets.py); sphinx.ext.mathjax links
+    # tex-chtml.js (deferred) from the pages that have math, and only those.
+    ship_assets(app, STATIC_SUBDIR, mathjax_es5, copy=PARTS)
+    app.connect("builder-inited", copy_licence)
     return {"version": "1.0.0", "parallel_read_safe": True, "parallel_write_safe": True}
