@@ -90,13 +90,38 @@ def run(url: str, form_factor: str, report: Path, chromium: str) -> dict[str, in
         f"--output-path={report}",
         f"--only-categories={','.join(CATEGORIES)}",
         f"--chrome-flags={CHROME_FLAGS}",
+        # Not scored, and the slowest part of a run on a long page.
+        "--disable-full-page-screenshot",
     ]
     if form_factor == "desktop":
         command.append("--preset=desktop")
     env = dict(os.environ, CHROME_PATH=chromium)
     subprocess.run(command, check=True, env=env, cwd=ROOT)
     result = json.loads(report.read_text())
+    return scores(result)
+
+
+def scores(result: dict) -> dict[str, int]:
     return {name: round(100 * (result["categories"][name]["score"] or 0)) for name in CATEGORIES}
+
+
+def summary(folder: Path) -> str:
+    """A Markdown table of the reports already in ``folder`` (``--summary``)."""
+    rows = ["| page | mobile (perf / a11y / bp / SEO) | desktop (perf / a11y / bp / SEO) |",
+            "| --- | --- | --- |"]
+    names = sorted({path.name.split(".")[0] for path in folder.glob("*.json")},
+                   key=lambda n: (n != "chapters__welcome", n))
+    for name in names:
+        cells = []
+        for form_factor in ("mobile", "desktop"):
+            report = folder / f"{name}.{form_factor}.json"
+            if report.is_file():
+                found = scores(json.loads(report.read_text()))
+                cells.append(" / ".join(str(found[c]) for c in CATEGORIES))
+            else:
+                cells.append("not measured")
+        rows.append(f"| {name.replace('__', '/')}.html | {cells[0]} | {cells[1]} |")
+    return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heavy", action="store_true", help="only the heaviest pages")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--out", type=Path, default=OUT, help="where the JSON reports go")
+    parser.add_argument("--summary", action="store_true",
+                        help="print the reports already in --out as a Markdown table; no run")
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summary(args.out))
+        return 0
     site = args.site.resolve()
     if not (site / "index.html").is_file():
         parser.error(f"no built site in {site}: run `make book` first")

@@ -49,8 +49,12 @@ from sphinx.errors import ExtensionError
 __all__ = ["ship_assets", "page_has"]
 
 
-def page_has(doctree: nodes.document | None, node: type[nodes.Node] | None) -> bool:
-    """True when ``doctree`` (a page being written) contains a ``node`` (None: any page)."""
+NodeTest = type[nodes.Node] | Callable[[nodes.Node], bool] | None
+
+
+def page_has(doctree: nodes.document | None, node: NodeTest) -> bool:
+    """True when ``doctree`` (a page being written) contains a ``node`` (a node class or a
+    test function; None: any page)."""
     if node is None:
         return True
     return doctree is not None and next(iter(doctree.findall(node)), None) is not None
@@ -64,7 +68,7 @@ def ship_assets(
     css: Iterable[str] = (),
     js: Iterable[str] = (),
     copy: Iterable[str] = (),
-    node: type[nodes.Node] | None = None,
+    node: NodeTest = None,
     generated: Iterable[str] = (),
 ) -> None:
     """Copy ``css``, ``js`` and ``copy`` from ``source`` to ``_static/<folder>/`` and link

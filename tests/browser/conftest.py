@@ -174,10 +174,22 @@ def site_visit(_visits, browser, base_url, site_dir, site_page) -> Visit:
 
 
 def wait_for_math(page) -> None:
-    """Wait until MathJax (if the page loads it) has typeset the page."""
+    """Wait until MathJax (if the page loads it) has typeset the page.
+
+    MathJax starts when the page's math comes near the viewport (offline_math's
+    loader.js), as for a reader scrolling down: bring the first math element into view,
+    wait, and scroll back to the top."""
     page.evaluate(
         """async () => {
             if (!document.querySelector('script[src*="mathjax"]')) return;
+            const first = document.querySelector('.math');
+            if (first && document.querySelector('script[data-lazy="mathjax"]')) {
+                first.scrollIntoView();
+                for (let i = 0; i < 100 && !window.MathJax?.startup?.promise; i++) {
+                    await new Promise(r => setTimeout(r, 50));
+                }
+                window.scrollTo(0, 0);
+            }
             for (let i = 0; i < 100 && !(window.MathJax && MathJax.startup
                                           && MathJax.startup.promise); i++) {
                 await new Promise(r => setTimeout(r, 50));

@@ -10,6 +10,12 @@ Copied: the TeX-to-HTML bundle ``tex-chtml.js``, its web fonts, the TeX extensio
 MathJax loads on demand (e.g. ``\\color``), the accessibility and menu components it
 loads when a reader turns them on, the English speech rules, and MathJax's licence.
 
+Loaded when needed: Sphinx links MathJax only from pages with math; there its ``<script>``
+gets a type the browser does not run (``type="text/plain" data-lazy="mathjax"``) and the
+small ``loader.js`` (shipped next to this file) starts MathJax when math comes within a
+screen of the viewport. So MathJax is never part of a page's first load and never
+delays its first paint; a reader scrolling to an equation finds it typeset.
+
 Config values:
 
 ``offline_math_node_modules``
@@ -24,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from _assets import ship_assets
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError, ExtensionError
@@ -73,8 +80,17 @@ def find_mathjax(app: Sphinx) -> Path:
     )
 
 
+HERE = Path(__file__).resolve().parent
+LAZY = {"type": "text/plain", "data-lazy": "mathjax"}
+
+
+def has_math(node: nodes.Node) -> bool:
+    return isinstance(node, (nodes.math, nodes.math_block))
+
+
 def use_local_mathjax(app: Sphinx, config: Config) -> None:
-    """Point ``mathjax_path`` at the copy this extension makes."""
+    """Point ``mathjax_path`` at the copy this extension makes, loaded by ``loader.js``."""
+    config.mathjax_options = {**(config.mathjax_options or {}), **LAZY}
     local = f"{STATIC_SUBDIR}/{ENTRY}"
     current = config.mathjax_path or ""
     if "://" in current or current.startswith("//"):
@@ -108,5 +124,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Copied the way every extension ships its files (_assets.py); sphinx.ext.mathjax links
     # tex-chtml.js (deferred) from the pages that have math, and only those.
     ship_assets(app, STATIC_SUBDIR, mathjax_es5, copy=PARTS)
+    ship_assets(app, "offline_math", HERE, js=["loader.js"], node=has_math)
     app.connect("builder-inited", copy_licence)
     return {"version": "1.0.0", "parallel_read_safe": True, "parallel_write_safe": True}
