@@ -107,7 +107,7 @@ def scores(result: dict) -> dict[str, int]:
 
 def summary(folder: Path) -> str:
     """A Markdown table of the reports already in ``folder`` (``--summary``)."""
-    rows = ["| page | mobile (perf / a11y / bp / SEO) | desktop (perf / a11y / bp / SEO) |",
+    rows = ["| page | mobile: perf / a11y / bp / SEO (BI) | desktop: perf / a11y / bp / SEO (BI) |",
             "| --- | --- | --- |"]
     names = sorted({path.name.split(".")[0] for path in folder.glob("*.json")},
                    key=lambda n: (n != "chapters__welcome", n))
@@ -116,8 +116,12 @@ def summary(folder: Path) -> str:
         for form_factor in ("mobile", "desktop"):
             report = folder / f"{name}.{form_factor}.json"
             if report.is_file():
-                found = scores(json.loads(report.read_text()))
-                cells.append(" / ".join(str(found[c]) for c in CATEGORIES))
+                result = json.loads(report.read_text())
+                found = scores(result)
+                # Lighthouse's benchmarkIndex: how fast the machine was during the run
+                # (lower = busier; the mobile score falls with it).
+                index = round(result["environment"].get("benchmarkIndex") or 0)
+                cells.append(" / ".join(str(found[c]) for c in CATEGORIES) + f" ({index})")
             else:
                 cells.append("not measured")
         rows.append(f"| {name.replace('__', '/')}.html | {cells[0]} | {cells[1]} |")
