@@ -59,13 +59,31 @@ def site_dir() -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    #: The path the site is published under (e.g. "/repo/"): also served here, as the
+    #: 404 page's absolute links point there (book/_config.yml, html.baseurl).
+    site_prefix = ""
+
+    def translate_path(self, path):
+        if self.site_prefix and path.startswith(self.site_prefix):
+            path = "/" + path[len(self.site_prefix):]
+        return super().translate_path(path)
+
     def log_message(self, format, *args):  # noqa: A002 (the base class's name)
         pass
 
 
+def _site_prefix(site_dir) -> str:
+    """The path of html_baseurl, read from the 404 page's link to the theme's CSS."""
+    page = site_dir / "404.html"
+    text = page.read_text(encoding="utf-8") if page.is_file() else ""
+    found = re.search(r'href="(/[^"]*?)_static/styles/', text)
+    return found.group(1) if found and found.group(1) != "/" else ""
+
+
 @pytest.fixture(scope="session")
 def base_url(site_dir):
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    handler_class = type("_Handler", (_QuietHandler,), {"site_prefix": _site_prefix(site_dir)})
+    handler = functools.partial(handler_class, directory=str(site_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
