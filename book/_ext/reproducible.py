@@ -254,7 +254,11 @@ def refresh_asset_checksums(outdir: Path) -> int:
         text = page.read_text(encoding="utf-8")
 
         def fix(match: re.Match, page: Path = page) -> str:
-            target = (page.parent / match.group(2)).resolve()
+            link = match.group(2)
+            if link.startswith("/"):  # the 404 page's absolute links (/<site path>/_static/)
+                target = outdir / link[link.index("_static/"):]
+            else:
+                target = (page.parent / link).resolve()
             if not target.is_file():
                 return match.group(0)
             if target not in checksums:
