@@ -99,6 +99,11 @@ def use_local_mathjax(app: Sphinx, config: Config) -> None:
     loader = dict(mathjax.get("loader") or {})
     loader["load"] = [*dict.fromkeys([*(loader.get("load") or []), "ui/lazy"])]
     mathjax["loader"] = loader
+    # ...except inside a quiz, where a formula can be an answer's whole label: those are
+    # drawn at once, so every radio button has its accessible name from the start.
+    options = dict(mathjax.get("options") or {})
+    options.setdefault("lazyAlwaysTypeset", ".quiz")
+    mathjax["options"] = options
     config.mathjax3_config = mathjax
     local = f"{STATIC_SUBDIR}/{ENTRY}"
     current = config.mathjax_path or ""
