@@ -14,8 +14,9 @@ Loaded when needed: Sphinx links MathJax only from pages with math; there its ``
 gets a type the browser does not run (``type="text/plain" data-lazy="mathjax"``) and the
 small ``loader.js`` (shipped next to this file) starts MathJax when math comes within a
 screen of the viewport. So MathJax is never part of a page's first load and never
-delays its first paint; a reader scrolling to an equation finds it typeset. MathJax's
-``ui/lazy`` component then draws each formula only when it scrolls into view.
+delays its first paint; a reader scrolling to an equation finds it typeset. (MathJax's
+own ``ui/lazy`` typesetting was tried and dropped: a formula that is a quiz answer's
+whole label had no accessible name until it scrolled into view.)
 
 Config values:
 
@@ -92,19 +93,6 @@ def has_math(node: nodes.Node) -> bool:
 def use_local_mathjax(app: Sphinx, config: Config) -> None:
     """Point ``mathjax_path`` at the copy this extension makes, loaded by ``loader.js``."""
     config.mathjax_options = {**(config.mathjax_options or {}), **LAZY}
-    # MathJax's lazy typesetting: every formula gets its place and its speech/MathML
-    # (mjx-assistive-mml) at once, but is drawn only when it scrolls into view, so a
-    # long chapter does not spend seconds typesetting what nobody sees yet.
-    mathjax = dict(config.mathjax3_config or {})
-    loader = dict(mathjax.get("loader") or {})
-    loader["load"] = [*dict.fromkeys([*(loader.get("load") or []), "ui/lazy"])]
-    mathjax["loader"] = loader
-    # ...except inside a quiz, where a formula can be an answer's whole label: those are
-    # drawn at once, so every radio button has its accessible name from the start.
-    options = dict(mathjax.get("options") or {})
-    options.setdefault("lazyAlwaysTypeset", ".quiz")
-    mathjax["options"] = options
-    config.mathjax3_config = mathjax
     local = f"{STATIC_SUBDIR}/{ENTRY}"
     current = config.mathjax_path or ""
     if "://" in current or current.startswith("//"):
