@@ -9,12 +9,13 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 BOOK_FLAGS ?= -W -n --keep-going
 
-.PHONY: book test venv lint unit js bench clean help
+.PHONY: book test venv lint unit js bench lighthouse clean help
 
 help:
 	@echo "make book  - build the book (book/_build/html)"
 	@echo "make test  - run all tests (builds the book too)"
 	@echo "make bench - run the training benchmark (installs torch==2.13.0 for the comparison)"
+	@echo "make lighthouse - Lighthouse scores and page weights of every page of the built book"
 
 venv: $(STAMP)
 
@@ -52,6 +53,12 @@ test: $(STAMP) $(NODE_STAMP)
 bench: $(STAMP)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/bench_training.py
+
+# A measurement, not a test (scores depend on the machine's load); the page-weight budget
+# itself is tests/test_page_weight.py, part of `make test`.
+lighthouse: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python scripts/lighthouse.py
+	$(BIN)/python scripts/measure_site.py
 
 clean:
 	rm -rf book/_build

@@ -4,9 +4,10 @@ Usage (after `make book` and `npm ci`, which installs Lighthouse from package.js
 
     .venv/bin/python scripts/lighthouse.py [--site book/_build/html] [--page PATH ...]
 
-For each page (default: the home page and every chapter with math, a quiz or the
-playground) and each form factor (Lighthouse's mobile default and its desktop preset)
-it prints the four category scores: performance, accessibility, best practices, SEO.
+For each page (default: every page of the book, the welcome page first; ``--heavy``: only
+the welcome page and the pages with math, a quiz or the playground) and each form factor
+(Lighthouse's mobile default and its desktop preset) it prints the four category scores:
+performance, accessibility, best practices, SEO.
 Full reports go to artifacts/lighthouse/ (gitignored).
 
 The local server compresses text files with gzip, as static hosts do (the Python
@@ -64,12 +65,19 @@ class CompressingHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def default_pages(site: Path) -> list[str]:
-    pages = []
-    for path in sorted((site / "chapters").glob("*.html")):
-        if any(marker in path.read_text(encoding="utf-8") for marker in MARKERS):
-            pages.append(path.relative_to(site).as_posix())
+def default_pages(site: Path, every: bool = True) -> list[str]:
+    """The book's pages: the welcome page first, then every chapter and API page (sorted).
+
+    With ``every=False``: only the welcome page and the pages with math, a quiz or the
+    playground (the heaviest ones)."""
     root_doc = "chapters/welcome.html"
+    pages = []
+    for path in sorted((site / "chapters").rglob("*.html")):
+        relative = path.relative_to(site).as_posix()
+        if relative == root_doc:
+            continue
+        if every or any(marker in path.read_text(encoding="utf-8") for marker in MARKERS):
+            pages.append(relative)
     return ([root_doc] if (site / root_doc).is_file() else []) + pages
 
 
@@ -82,27 +90,63 @@ def run(url: str, form_factor: str, report: Path, chromium: str) -> dict[str, in
         f"--output-path={report}",
         f"--only-categories={','.join(CATEGORIES)}",
         f"--chrome-flags={CHROME_FLAGS}",
+        # Not scored, and the slowest part of a run on a long page.
+        "--disable-full-page-screenshot",
     ]
     if form_factor == "desktop":
         command.append("--preset=desktop")
     env = dict(os.environ, CHROME_PATH=chromium)
     subprocess.run(command, check=True, env=env, cwd=ROOT)
     result = json.loads(report.read_text())
+    return scores(result)
+
+
+def scores(result: dict) -> dict[str, int]:
     return {name: round(100 * (result["categories"][name]["score"] or 0)) for name in CATEGORIES}
+
+
+def summary(folder: Path) -> str:
+    """A Markdown table of the reports already in ``folder`` (``--summary``)."""
+    rows = ["| page | mobile: perf / a11y / bp / SEO (BI) | desktop: perf / a11y / bp / SEO (BI) |",
+            "| --- | --- | --- |"]
+    names = sorted({path.name.split(".")[0] for path in folder.glob("*.json")},
+                   key=lambda n: (n != "chapters__welcome", n))
+    for name in names:
+        cells = []
+        for form_factor in ("mobile", "desktop"):
+            report = folder / f"{name}.{form_factor}.json"
+            if report.is_file():
+                result = json.loads(report.read_text())
+                found = scores(result)
+                # Lighthouse's benchmarkIndex: how fast the machine was during the run
+                # (lower = busier; the mobile score falls with it).
+                index = round(result["environment"].get("benchmarkIndex") or 0)
+                cells.append(" / ".join(str(found[c]) for c in CATEGORIES) + f" ({index})")
+            else:
+                cells.append("not measured")
+        rows.append(f"| {name.replace('__', '/')}.html | {cells[0]} | {cells[1]} |")
+    return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, default=ROOT / "book" / "_build" / "html")
     parser.add_argument("--page", action="append", help="page path relative to the site")
+    parser.add_argument("--heavy", action="store_true", help="only the heaviest pages")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the JSON reports go")
+    parser.add_argument("--summary", action="store_true",
+                        help="print the reports already in --out as a Markdown table; no run")
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summary(args.out))
+        return 0
     site = args.site.resolve()
     if not (site / "index.html").is_file():
         parser.error(f"no built site in {site}: run `make book` first")
     if not LIGHTHOUSE.exists():
         parser.error(f"{LIGHTHOUSE} not found: run `npm ci`")
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(CompressingHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -110,10 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'page':40s} {'form':8s} " + " ".join(f"{c[:13]:>13s}" for c in CATEGORIES)
     print(header)
     try:
-        for page in args.page or default_pages(site):
+        for page in args.page or default_pages(site, every=not args.heavy):
             for form_factor in ("mobile", "desktop"):
                 name = page.replace("/", "__").removesuffix(".html")
-                report = OUT / f"{name}.{form_factor}.json"
+                report = args.out / f"{name}.{form_factor}.json"
                 scores = run(base + page, form_factor, report, args.chromium)
                 row = " ".join(f"{scores[c]:13d}" for c in CATEGORIES)
                 print(f"{page:40s} {form_factor:8s} {row}", flush=True)

@@ -4,7 +4,7 @@ Usage (after `make book` and `npm ci`)::
 
     .venv/bin/python scripts/measure_site.py [--site book/_build/html] [--page PATH ...]
 
-Prints, for each page (default: every chapter with math, a quiz or the playground):
+Prints, for each page (default: every page of the book, as scripts/lighthouse.py):
 the number of requests, the bytes served (as sent by the local server, uncompressed)
 and the same bytes gzip-compressed (what a host that compresses would send), split
 into HTML, scripts, styles, fonts, images and other. Then, on the first page with the
@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from lighthouse import (
-    default_pages,  # the same pages: welcome + those with math, quizzes or the playground
+    default_pages,  # the same pages as Lighthouse: every page of the book
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -143,13 +143,21 @@ def test_internal_links_resolve(site):
             ids_cache[path] = {t["id"] for t in soup(path).find_all(id=True)}
         return ids_cache[path]
 
+    # The 404 page links with absolute paths under the published path (html.baseurl).
+    found = re.search(r'href="(/[^"]*?)_static/styles/', (site / "404.html").read_text())
+    prefix = found.group(1) if found else "/"
     for page_path in all_pages(site):
         for a in soup(page_path).find_all("a", href=True):
             href = a["href"]
             parts = urlsplit(href)
             if parts.scheme or href.startswith(("mailto:", "javascript:")):
                 continue
-            target = (page_path.parent / unquote(parts.path)).resolve() if parts.path else page_path
+            if not parts.path:
+                target = page_path
+            elif parts.path.startswith(prefix) and page_path.name == "404.html":
+                target = site / unquote(parts.path[len(prefix):])
+            else:
+                target = (page_path.parent / unquote(parts.path)).resolve()
             if target.is_dir():
                 target = target / "index.html"
             if not target.exists():

@@ -29,6 +29,10 @@ What differed between two clean builds, and what this extension does about it:
 * **Search index.** A rebuild in the same folder updates ``searchindex.js`` in place:
   words that left the book stay in it with an empty list of pages. We drop those
   entries, which gives the index a clean build writes.
+* **Sitemap.** sphinx-sitemap lists the pages written by *this* build, in the order they
+  were written: a rebuild that rewrote three pages published a sitemap of three pages.
+  Just before it writes ``sitemap.xml`` we add every other page of the book (through
+  sphinx-sitemap's own function, so its settings apply) and sort the list.
 * **Execution timestamps.** When a notebook records timing, each cell carries
   ``metadata.execution`` with wall-clock times; they are dropped from the same file.
 * **Build dates.** ``SOURCE_DATE_EPOCH`` is set (when not set already) to the time of the
@@ -250,7 +254,11 @@ def refresh_asset_checksums(outdir: Path) -> int:
         text = page.read_text(encoding="utf-8")
 
         def fix(match: re.Match, page: Path = page) -> str:
-            target = (page.parent / match.group(2)).resolve()
+            link = match.group(2)
+            if link.startswith("/"):  # the 404 page's absolute links (/<site path>/_static/)
+                target = outdir / link[link.index("_static/"):]
+            else:
+                target = (page.parent / link).resolve()
             if not target.is_file():
                 return match.group(0)
             if target not in checksums:
@@ -298,10 +306,28 @@ def patch_mystnb_coalesce() -> None:
         render.coalesce_streams = exact_coalesce(render.coalesce_streams)
 
 
+def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Every page in sitemap.xml, sorted, however many pages this build wrote."""
+    links = getattr(app.env.app, "sitemap_links", None)
+    if exception is not None or links is None or app.builder.format != "html":
+        return
+    from sphinx_sitemap import add_html_link
+
+    for docname in sorted(app.env.found_docs):
+        add_html_link(app, docname, None, None, None)
+    seen = set()
+    while not links.empty():
+        seen.add(links.get_nowait())
+    for entry in sorted(seen, key=lambda item: (item[0], item[1] or "")):
+        links.put(entry)
+
+
 def setup(app: Sphinx) -> dict:
     patch_mystnb_coalesce()
     app.connect("config-inited", set_source_date_epoch, priority=50)
     app.connect("doctree-read", normalise_executed_notebook)
     # after the extensions that copy their stylesheets at the end (default priority 500)
     app.connect("build-finished", tidy_html_output, priority=900)
+    # before sphinx-sitemap writes the file (default priority 500)
+    app.connect("build-finished", complete_sitemap, priority=400)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

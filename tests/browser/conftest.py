@@ -59,13 +59,31 @@ def site_dir() -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    #: The path the site is published under (e.g. "/repo/"): also served here, as the
+    #: 404 page's absolute links point there (book/_config.yml, html.baseurl).
+    site_prefix = ""
+
+    def translate_path(self, path):
+        if self.site_prefix and path.startswith(self.site_prefix):
+            path = "/" + path[len(self.site_prefix):]
+        return super().translate_path(path)
+
     def log_message(self, format, *args):  # noqa: A002 (the base class's name)
         pass
 
 
+def _site_prefix(site_dir) -> str:
+    """The path of html_baseurl, read from the 404 page's link to the theme's CSS."""
+    page = site_dir / "404.html"
+    text = page.read_text(encoding="utf-8") if page.is_file() else ""
+    found = re.search(r'href="(/[^"]*?)_static/styles/', text)
+    return found.group(1) if found and found.group(1) != "/" else ""
+
+
 @pytest.fixture(scope="session")
 def base_url(site_dir):
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    handler_class = type("_Handler", (_QuietHandler,), {"site_prefix": _site_prefix(site_dir)})
+    handler = functools.partial(handler_class, directory=str(site_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -174,10 +192,22 @@ def site_visit(_visits, browser, base_url, site_dir, site_page) -> Visit:
 
 
 def wait_for_math(page) -> None:
-    """Wait until MathJax (if the page loads it) has typeset the page."""
+    """Wait until MathJax (if the page loads it) has typeset the page.
+
+    MathJax starts when the page's math comes near the viewport (offline_math's
+    loader.js), as for a reader scrolling down: bring the first math element into view,
+    wait, and scroll back to the top."""
     page.evaluate(
         """async () => {
             if (!document.querySelector('script[src*="mathjax"]')) return;
+            const first = document.querySelector('.math');
+            if (first && document.querySelector('script[data-lazy="mathjax"]')) {
+                first.scrollIntoView();
+                for (let i = 0; i < 100 && !window.MathJax?.startup?.promise; i++) {
+                    await new Promise(r => setTimeout(r, 50));
+                }
+                window.scrollTo(0, 0);
+            }
             for (let i = 0; i < 100 && !(window.MathJax && MathJax.startup
                                           && MathJax.startup.promise); i++) {
                 await new Promise(r => setTimeout(r, 50));

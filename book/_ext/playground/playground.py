@@ -201,5 +201,8 @@ def setup(app: Sphinx) -> dict:
     )
     app.add_directive("playground", PlaygroundDirective)
     app.connect("builder-inited", _copy_assets)
-    app.connect("html-page-context", _add_page_assets)
+    from _assets import ship_assets  # book/_ext/_assets.py: the one way to ship JS/CSS
+
+    ship_assets(app, ASSET_URL_DIR, HERE, css=["widget.css"], js=["core.js", DATA_JS, "widget.js"],
+                node=playground_node, generated=[DATA_JS])
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

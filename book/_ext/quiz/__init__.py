@@ -40,12 +40,12 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from _assets import ship_assets  # book/_ext/_assets.py: the one way to ship JS/CSS
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -435,22 +435,6 @@ def check_forms_match_quizzes(app: Sphinx, env: BuildEnvironment) -> None:
             )
 
 
-def copy_assets(app: Sphinx) -> None:
-    if app.builder.format != "html":
-        return
-    target = Path(app.outdir, "_static", STATIC_SUBDIR)
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ("quiz.js", "quiz.css"):
-        shutil.copyfile(ASSETS / name, target / name)
-
-
-def add_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    if doctree is None or next(doctree.findall(quiz), None) is None:
-        return
-    app.add_css_file(f"{STATIC_SUBDIR}/quiz.css")
-    app.add_js_file(f"{STATIC_SUBDIR}/quiz.js", defer="defer")
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("quiz_forms", {}, "html", types=[dict])
     app.add_node(quiz, html=(visit_quiz_html, depart_quiz_html))
@@ -466,6 +450,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", purge_quizzes)
     app.connect("env-merge-info", merge_quizzes)
     app.connect("env-check-consistency", check_forms_match_quizzes)
-    app.connect("builder-inited", copy_assets)
-    app.connect("html-page-context", add_assets)
+    ship_assets(app, STATIC_SUBDIR, ASSETS, css=["quiz.css"], js=["quiz.js"], node=quiz)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,10 +13,17 @@ built site in a browser.
   theme mode" because no default colour mode was set: the default is now ``light``
   (readers can still switch).
 * **No third-party requests**: thebe's script URL pointed at a CDN; it is gone with
-  thebe. A site icon is supplied so browsers don't ask for a missing ``/favicon.ico``.
+  thebe. (The site icon, so browsers don't ask for a missing ``/favicon.ico``, is
+  ``book/_static/favicon.svg``, set in ``_config.yml``.)
 * **Hidden code cells** (myst-nb): their ``<summary>`` carried the label "Toggle hidden
   content" while it shows "Show code cell source" (``label-content-name-mismatch``); the
   label is dropped so the summary is named by what it shows.
+* **Page weight and first paint**: Font Awesome's 1.5 MB script is not loaded; the icons
+  the pages show come from a small generated stylesheet (``icons.py``,
+  ``templates/layout.html``). Every script in ``<head>`` is deferred (except the one-line
+  settings the inline scripts read), and the search index is loaded only where it is
+  used: the search page (the search box on other pages opens that page). Figures get
+  their width and height, and lazy loading below the first screen (``figures.py``).
 * **Page descriptions**: each page gets a ``<meta name="description">`` made from its
   first paragraph unless it sets one itself (search engines show it).
 """
@@ -30,6 +37,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
+
+from . import figures, icons
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +57,6 @@ def configure(app: Sphinx, config: Config) -> None:
     context = dict(config.html_context or {})
     context.setdefault("default_mode", "light")
     config.html_context = context
-    if not config.html_favicon:
-        config.html_favicon = str(HERE / "favicon.svg")
     if thebe_enabled(config):
         logger.warning(
             "theme_fixes: launch_buttons.thebe is on; thebe loads its code from a CDN, "
@@ -81,8 +88,32 @@ def clean_assets(app: Sphinx, pagename: str, templatename: str, context: dict, d
             if asset_key in seen or (drop_thebe and _is_thebe(asset)):
                 continue
             seen.add(asset_key)
-            kept.append(asset)
+            kept.append(deferred(asset) if key == "script_files" else asset)
         assets[:] = kept
+
+
+#: Scripts that stay synchronous: inline scripts on every page read DOCUMENTATION_OPTIONS.
+SYNC_SCRIPTS = ("documentation_options.js",)
+
+
+def deferred(asset: Any) -> Any:
+    """The same script with ``defer``, so no script in ``<head>`` blocks the first paint.
+
+    Deferred scripts still run in document order, before ``DOMContentLoaded``, which is
+    when the theme's and the extensions' scripts start their work. Inline scripts (only
+    settings, e.g. ``toggleHintShow``) and ``documentation_options.js`` are left alone.
+    """
+    filename = str(getattr(asset, "filename", "") or "")
+    attributes = getattr(asset, "attributes", None)
+    if (
+        not filename
+        or attributes is None
+        or filename.endswith(SYNC_SCRIPTS)
+        or {"async", "defer"} & set(attributes)
+        or attributes.get("type") == "module"
+    ):
+        return asset
+    return type(asset)(asset.filename, priority=asset.priority, **attributes, defer="defer")
 
 
 def remove_thebe_config(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -126,9 +157,15 @@ def add_description(app: Sphinx, pagename: str, templatename: str, context: dict
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    from _assets import ship_assets  # book/_ext/_assets.py: the one way to ship JS/CSS
+
+    ship_assets(app, icons.FOLDER, HERE, css=[icons.CSS_NAME], generated=[icons.CSS_NAME])
+    app.connect("builder-inited", icons.write_icons_css)
+    app.connect("build-finished", icons.check_icons)
     app.connect("config-inited", configure, priority=900)
     app.connect("doctree-resolved", remove_thebe_config, priority=900)
     app.connect("html-page-context", clean_assets, priority=900)
     app.connect("html-page-context", fix_body, priority=900)
     app.connect("html-page-context", add_description, priority=900)
+    app.connect("html-page-context", figures.size_and_defer_images, priority=900)
     return {"version": "1.0.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,6 +10,14 @@ Copied: the TeX-to-HTML bundle ``tex-chtml.js``, its web fonts, the TeX extensio
 MathJax loads on demand (e.g. ``\\color``), the accessibility and menu components it
 loads when a reader turns them on, the English speech rules, and MathJax's licence.
 
+Loaded when needed: Sphinx links MathJax only from pages with math; there its ``<script>``
+gets a type the browser does not run (``type="text/plain" data-lazy="mathjax"``) and the
+small ``loader.js`` (shipped next to this file) starts MathJax when math comes within a
+screen of the viewport. So MathJax is never part of a page's first load and never
+delays its first paint; a reader scrolling to an equation finds it typeset. (MathJax's
+own ``ui/lazy`` typesetting was tried and dropped: a formula that is a quiz answer's
+whole label had no accessible name until it scrolled into view.)
+
 Config values:
 
 ``offline_math_node_modules``
@@ -23,6 +31,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from _assets import ship_assets
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError, ExtensionError
@@ -72,8 +82,17 @@ def find_mathjax(app: Sphinx) -> Path:
     )
 
 
+HERE = Path(__file__).resolve().parent
+LAZY = {"type": "text/plain", "data-lazy": "mathjax"}
+
+
+def has_math(node: nodes.Node) -> bool:
+    return isinstance(node, (nodes.math, nodes.math_block))
+
+
 def use_local_mathjax(app: Sphinx, config: Config) -> None:
-    """Point ``mathjax_path`` at the copy this extension makes."""
+    """Point ``mathjax_path`` at the copy this extension makes, loaded by ``loader.js``."""
+    config.mathjax_options = {**(config.mathjax_options or {}), **LAZY}
     local = f"{STATIC_SUBDIR}/{ENTRY}"
     current = config.mathjax_path or ""
     if "://" in current or current.startswith("//"):
@@ -86,29 +105,17 @@ def use_local_mathjax(app: Sphinx, config: Config) -> None:
         )
 
 
-def copy_mathjax(app: Sphinx) -> None:
+def mathjax_es5(app: Sphinx) -> Path:
+    """The folder the parts are copied from (``ship_assets`` calls this at build time)."""
+    return find_mathjax(app) / "es5"
+
+
+def copy_licence(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
     package = find_mathjax(app)
-    source = package / "es5"
-    target = Path(app.outdir, "_static", STATIC_SUBDIR)
-    if target.exists():
-        shutil.rmtree(target)  # no stale files from another MathJax version
-    for part in PARTS:
-        src = source / part
-        dst = target / part
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst)
-        elif src.is_file():
-            shutil.copyfile(src, dst)
-        else:
-            raise ExtensionError(
-                f"offline_math: {src} is missing; the MathJax package looks incomplete. "
-                f"{INSTALL_HINT}"
-            )
-    shutil.copyfile(package / "LICENSE", target / "LICENSE")
-    logger.info("offline_math: copied MathJax from %s to %s", package, target)
+    shutil.copyfile(package / "LICENSE", Path(app.outdir, "_static", STATIC_SUBDIR, "LICENSE"))
+    logger.info("offline_math: copied MathJax from %s", package)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -116,5 +123,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("offline_math_node_modules", "", "html", types=[str])
     # After Sphinx and Jupyter Book have set their defaults.
     app.connect("config-inited", use_local_mathjax, priority=900)
-    app.connect("builder-inited", copy_mathjax)
+    # Copied the way every extension ships its files (_assets.py); sphinx.ext.mathjax links
+    # tex-chtml.js (deferred) from the pages that have math, and only those.
+    ship_assets(app, STATIC_SUBDIR, mathjax_es5, copy=PARTS)
+    ship_assets(app, "offline_math", HERE, js=["loader.js"], node=has_math)
+    app.connect("builder-inited", copy_licence)
     return {"version": "1.0.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,112 @@
+"""The one way the book's extensions ship their JavaScript and CSS.
+
+Every extension under ``book/_ext/`` that has browser files follows the same pattern:
+
+* the files live next to the extension's Python code (``_ext/<name>/``), never in the
+  book's source ``_static/`` folder: Jupyter Book links every ``.js``/``.css`` found there
+  from every page, which is right only for the book's own site-wide files
+  (``book/_static/``: favicon, logo, ``book.css``);
+* at the start of an HTML build ``<outdir>/_static/<folder>/`` is emptied (no stale file
+  from an older version survives a rebuild) and they are copied into it, before any page
+  is written, so Sphinx adds its ``?v=<checksum>`` suffix to the links; this runs before
+  the extensions' own ``builder-inited`` handlers (priority 400), which may then write
+  generated files into the same folder;
+* they are linked only from the pages that contain the extension's node, scripts with
+  ``defer`` (never render-blocking), in the order given.
+
+Use it from the extension's ``setup()`` with one call::
+
+    from _assets import ship_assets
+
+    def setup(app):
+        ...
+        ship_assets(app, "quiz", Path(__file__).parent, css=["quiz.css"], js=["quiz.js"],
+                    node=quiz)
+
+``js``/``css`` name files relative to ``<outdir>/_static/<folder>/``. A name listed in
+``generated`` is linked but not copied: the extension writes it there itself (e.g. the
+playground's data file, written at ``builder-inited``). ``copy`` names further files or
+whole folders that are copied but not linked (data, fonts, parts a script loads on
+demand). ``source`` may be a function of the app, for files found only once the config is
+read (offline_math finds MathJax in ``node_modules`` that way). ``node=None`` links the
+files from every page (use sparingly: it costs every page its weight).
+
+``_ext/`` is on ``sys.path`` because ``_config.yml`` lists ``gdcode_build`` under
+``sphinx.local_extensions`` (Jupyter Book adds that folder to ``sys.path``); that is what
+lets ``import _assets`` and the ``extra_extensions`` names resolve.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+__all__ = ["ship_assets", "page_has"]
+
+
+NodeTest = type[nodes.Node] | Callable[[nodes.Node], bool] | None
+
+
+def page_has(doctree: nodes.document | None, node: NodeTest) -> bool:
+    """True when ``doctree`` (a page being written) contains a ``node`` (a node class or a
+    test function; None: any page)."""
+    if node is None:
+        return True
+    return doctree is not None and next(iter(doctree.findall(node)), None) is not None
+
+
+def ship_assets(
+    app: Sphinx,
+    folder: str,
+    source: Path | str | Callable[[Sphinx], Path],
+    *,
+    css: Iterable[str] = (),
+    js: Iterable[str] = (),
+    copy: Iterable[str] = (),
+    node: NodeTest = None,
+    generated: Iterable[str] = (),
+) -> None:
+    """Copy ``css``, ``js`` and ``copy`` from ``source`` to ``_static/<folder>/`` and link
+    ``css`` and ``js`` from the pages containing ``node`` (scripts deferred, in order).
+    Call from ``setup()``."""
+    if not folder or "/" in folder or folder.startswith("."):
+        raise ExtensionError(f"ship_assets: folder must be one plain name, got {folder!r}")
+    css, js, generated = tuple(css), tuple(js), frozenset(generated)
+    to_copy = [name for name in (*css, *js, *copy) if name not in generated]
+
+    def copy_files(app: Sphinx) -> None:
+        if app.builder.format != "html":
+            return
+        root = Path(source(app) if callable(source) else source)
+        missing = [name for name in to_copy if not (root / name).exists()]
+        if missing:
+            raise ExtensionError(
+                f"ship_assets({folder!r}): {', '.join(missing)} not found in {root}"
+            )
+        target = Path(app.outdir, "_static", folder)
+        if target.exists():
+            shutil.rmtree(target)
+        for name in to_copy:
+            src, dst = root / name, target / name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            else:
+                shutil.copyfile(src, dst)
+
+    def link(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+        if not page_has(doctree, node):
+            return
+        for name in css:
+            app.add_css_file(f"{folder}/{name}")
+        for name in js:
+            app.add_js_file(f"{folder}/{name}", loading_method="defer")
+
+    app.connect("builder-inited", copy_files, priority=400)
+    if css or js:
+        app.connect("html-page-context", link)
