@@ -137,8 +137,8 @@ def one_weight_data() -> dict:
 # ---------------------------------------------------------------------------------------
 # Variants: optimizers on a surface
 
-#: The Variants chapter's two surfaces: the gdcode object, where the race starts,
-#: the window drawn, how many steps each optimizer takes, and each optimizer's
+#: The Variants chapter's two surfaces, each with the gdcode object, where the race
+#: starts, the window drawn, how many steps each optimizer takes, and each optimizer's
 #: starting settings (the chapter's where it has them).
 SURFACES: dict[str, dict] = {
     "bowl": {
