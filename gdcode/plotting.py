@@ -28,6 +28,7 @@ from typing import Any
 
 import matplotlib.axes
 import matplotlib.figure
+import matplotlib.ticker
 import numpy as np
 
 from gdcode._validation import (
@@ -185,6 +186,8 @@ def plot_loss_curves(
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("epoch" if per == "epoch" else "step (one mini-batch update)")
+    if per == "epoch":  # epochs are whole numbers: no ticks at 2.5, 7.5, ...
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel(_METRIC_LABELS[metric])
     if title is not None:
         ax.set_title(title)

@@ -134,12 +134,12 @@ def _page_text(path: Path) -> str:
 
 @pytest.mark.book
 def test_offline_build_says_which_mnist_it_used_and_why():
-    """With the network off (as CI builds), the MNIST assignment trains on the subset
+    """With the network off (as CI builds), the MNIST worked solution trains on the subset
     bundled with gdcode; its page must say so and why, in gdcode's own words
     (``Dataset.description`` and ``Dataset.note``)."""
     if os.environ.get("GDCODE_OFFLINE") != "1":
         pytest.skip("checks the offline build that CI makes (GDCODE_OFFLINE=1)")
-    page = MAIN_HTML / "chapters" / "assignment-mnist.html"
+    page = MAIN_HTML / "chapters" / "assignment-mnist-solution.html"
     if not page.exists():
         pytest.fail(f"{page.relative_to(REPO)} not built: run `make book` first")
     data = gdcode.load_mnist()  # same settings as the build, no network
