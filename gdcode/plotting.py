@@ -651,25 +651,12 @@ def plot_digits(
     ncols = min(check_positive_int("ncols", ncols), n)
     labels = _check_digit_labels("y", y, images.shape[0])
     preds = _check_digit_labels("predictions", predictions, images.shape[0])
-    if fig is not None and not isinstance(fig, matplotlib.figure.Figure):
-        raise TypeError(f"fig must be a matplotlib Figure or None, got {describe(fig)}")
-    nrows = math.ceil(n / ncols)
-    if fig is None:
-        from matplotlib import pyplot as plt
-
-        fig = plt.figure(figsize=(1.1 * ncols, 1.3 * nrows), layout="constrained")
-
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = _image_grid(fig, n, ncols, row_height=1.3)
     for i, ax in enumerate(axes):
-        ax.set_axis_off()
-        if i >= n:
-            continue
         ax.imshow(images[i], cmap="gray_r", interpolation="nearest")
         title, color = _digit_title(labels, preds, i)
         if title:
             ax.set_title(title, fontsize=9, color=color)
-    for ax in axes[n:]:
-        fig.delaxes(ax)
     return fig
 
 
@@ -736,21 +723,27 @@ def plot_weight_images(
         )
     n = min(check_positive_int("n", n), weights.shape[1])
     ncols = min(check_positive_int("ncols", ncols), n)
+    fig, axes = _image_grid(fig, n, ncols, row_height=1.15)
+    limit = float(np.max(np.abs(weights[:, :n]))) or 1.0
+    for j, ax in enumerate(axes):
+        image = weights[:, j].reshape(side, side)
+        ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(f"unit {j + 1}", fontsize=9)
+    return fig
+
+
+def _image_grid(fig, n: int, ncols: int, row_height: float):
+    """``n`` axes without frames in rows of ``ncols``, in ``fig`` (checked) or a new figure."""
     if fig is not None and not isinstance(fig, matplotlib.figure.Figure):
         raise TypeError(f"fig must be a matplotlib Figure or None, got {describe(fig)}")
     nrows = math.ceil(n / ncols)
     if fig is None:
         from matplotlib import pyplot as plt
 
-        fig = plt.figure(figsize=(1.1 * ncols, 1.15 * nrows), layout="constrained")
-    limit = float(np.max(np.abs(weights[:, :n]))) or 1.0
+        fig = plt.figure(figsize=(1.1 * ncols, row_height * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for j, ax in enumerate(axes):
-        ax.set_axis_off()
-        if j < n:
-            image = weights[:, j].reshape(side, side)
-            ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-            ax.set_title(f"unit {j + 1}", fontsize=9)
     for ax in axes[n:]:
         fig.delaxes(ax)
-    return fig
+    for ax in axes[:n]:
+        ax.set_axis_off()
+    return fig, axes[:n]
