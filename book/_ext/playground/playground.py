@@ -15,9 +15,9 @@ class="gd-playground">`` holding one fallback sentence; ``widget.js`` replaces
 the sentence with the controls and charts. Non-HTML builders (LaTeX, text)
 print the sentence.
 
-Assets: at the start of an HTML build the extension copies ``core.js``,
-``widget.js`` and ``widget.css`` into ``<outdir>/_static/_playground/`` and writes the
-data file there with gdcode (:func:`gdcode.playground.write_playground_data`),
+Assets: at the start of an HTML build ``_assets.ship_assets`` copies ``core.js``,
+``widget.js`` and ``widget.css`` into ``<outdir>/_static/_playground/`` and this
+extension writes the data file there with gdcode (:func:`gdcode.playground.write_playground_data`),
 both as ``playground-data.json`` and as ``playground-data.js`` (the same object
 assigned to ``window.GDPlayground.data``, so the widget also works when a page
 is opened straight from disk, where browsers block ``fetch``). Nothing lives in
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import posixpath
-import shutil
 from pathlib import Path
 
 from docutils import nodes
@@ -51,7 +50,6 @@ ASSET_DIR = "_static/_playground"
 #: The same folder as ``app.add_js_file`` names it (relative to ``_static``).
 ASSET_URL_DIR = "_playground"
 HERE = Path(__file__).resolve().parent
-STATIC_FILES = ("core.js", "widget.js", "widget.css")
 DATA_JSON = "playground-data.json"
 DATA_JS = "playground-data.js"
 
@@ -156,8 +154,8 @@ def _depart_other(translator, node: playground_node) -> None:
 # ------------------------------------------------------------------ assets
 
 
-def _copy_assets(app: Sphinx) -> None:
-    """Copy the scripts and style sheet and write the data files (HTML builders only)."""
+def _write_data(app: Sphinx) -> None:
+    """Write the data files beside the scripts ship_assets copies (HTML builders only)."""
     if app.builder.format != "html":
         return
     try:
@@ -169,8 +167,6 @@ def _copy_assets(app: Sphinx) -> None:
         ) from error
     target = Path(app.outdir) / ASSET_DIR
     target.mkdir(parents=True, exist_ok=True)
-    for name in STATIC_FILES:
-        shutil.copyfile(HERE / name, target / name)
     text = write_playground_data(target / DATA_JSON).read_text(encoding="utf-8").strip()
     (target / DATA_JS).write_text(
         "/* Written by gdcode.playground at build time: data and starting weights. */\n"
@@ -178,15 +174,6 @@ def _copy_assets(app: Sphinx) -> None:
         f"window.GDPlayground.data = {text};\n",
         encoding="utf-8",
     )
-
-
-def _add_page_assets(app: Sphinx, pagename, templatename, context, doctree) -> None:
-    """Link the playground's files from the pages that use the directive, and only those."""
-    if doctree is None or next(iter(doctree.findall(playground_node)), None) is None:
-        return
-    app.add_css_file(f"{ASSET_URL_DIR}/widget.css")
-    for name in ("core.js", DATA_JS, "widget.js"):  # in this order: widget.js needs the others
-        app.add_js_file(f"{ASSET_URL_DIR}/{name}", loading_method="defer")
 
 
 def setup(app: Sphinx) -> dict:
@@ -200,7 +187,7 @@ def setup(app: Sphinx) -> dict:
         texinfo=(_visit_other, _depart_other),
     )
     app.add_directive("playground", PlaygroundDirective)
-    app.connect("builder-inited", _copy_assets)
+    app.connect("builder-inited", _write_data)
     from _assets import ship_assets  # book/_ext/_assets.py: the one way to ship JS/CSS
 
     ship_assets(app, ASSET_URL_DIR, HERE, css=["widget.css"], js=["core.js", DATA_JS, "widget.js"],

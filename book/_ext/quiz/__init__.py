@@ -337,9 +337,14 @@ def depart_quiz_prompt_html(self: SphinxTranslator, node: quiz_prompt) -> None:
 def visit_quiz_choice_html(self: SphinxTranslator, node: quiz_choice) -> None:
     qid = _question_id(node.parent)
     cid = f"{qid}-c{node['index']}"
+    # A choice that is only a formula gets its TeX as its accessible name, so that the
+    # radio button has a name whether or not MathJax has typeset the label yet.
+    only_math = all(isinstance(child, nodes.math) for child in node.children if
+                    not (isinstance(child, nodes.Text) and not child.strip()))
+    name = f' aria-label="{_attr(node.astext().strip())}"' if only_math and node.children else ""
     self.body.append(
         f'<div class="quiz-choice"><input type="radio" name="{qid}" id="{cid}" '
-        f'value="{int(node["index"])}"> <label for="{cid}">'
+        f'value="{int(node["index"])}"{name}> <label for="{cid}">'
     )
 
 
