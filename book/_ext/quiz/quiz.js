@@ -173,6 +173,8 @@
       if (check) check.focus();
     });
     show();
+    // progress.js may run after this script (both deferred); by "load" it has run.
+    if (!progress() && document.readyState !== "complete") window.addEventListener("load", show);
     return {
       save: function (right, total) {
         if (progress()) progress().saveQuiz(id, right, total);
