@@ -88,7 +88,10 @@ def clean_assets(app: Sphinx, pagename: str, templatename: str, context: dict, d
             if asset_key in seen or (drop_thebe and _is_thebe(asset)):
                 continue
             seen.add(asset_key)
-            kept.append(deferred(asset) if key == "script_files" else asset)
+            # search.html's own searchtools.js runs at once and needs doctools.js: the
+            # search page keeps its scripts synchronous
+            defer = key == "script_files" and pagename != "search"
+            kept.append(deferred(asset) if defer else asset)
         assets[:] = kept
 
 
