@@ -397,23 +397,6 @@ OUTPUTS_JS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    sys.path.insert(0, str(REPO / "tests"))
-    from browser_site import CHROMIUM_FLAGS
-
-    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not Path(chromium).exists():
-        pytest.fail(f"no Chromium at {chromium}")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def _contents(server, path: str) -> dict:
     status, _, body = _get(f"{server.base}/api/contents/{quote(path)}?content=1", server.token)
     assert status == 200, f"{path}: {status} {body[:300]}"
