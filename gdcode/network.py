@@ -29,10 +29,15 @@ layers in reverse:
 
 from __future__ import annotations
 
+import contextvars
 import math
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from . import activations as _activations
 from . import losses as _losses
@@ -52,18 +57,92 @@ _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 #: Batches with more rows than this are worked through in chunks of at most
 #: this many rows (see :meth:`MLP._batch_loss_and_gradients`); evaluation uses
-#: the same chunks. The loops of one chunk then need megabytes, not hundreds.
-CHUNK_ROWS = 8192
+#: the same chunks. The loops of one chunk then need a few megabytes, not hundreds,
+#: and the chunks can be shared among the processor's cores (:func:`_map_chunks`).
+CHUNK_ROWS = 2048
 
 
 def _chunks(n: int) -> list[tuple[int, int]]:
     """``(start, stop)`` of equal chunks of at most :data:`CHUNK_ROWS` rows covering ``range(n)``.
 
-    >>> _chunks(20000)  # CHUNK_ROWS = 8192: three chunks of about 6667 rows
-    [(0, 6667), (6667, 13334), (13334, 20000)]
+    >>> _chunks(5000)  # CHUNK_ROWS = 2048: three chunks of about 1667 rows
+    [(0, 1667), (1667, 3334), (3334, 5000)]
     """
     size = math.ceil(n / math.ceil(n / CHUNK_ROWS)) if n else 1
     return [(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+# --------------------------------------------------- several cores, one chunk each
+# NumPy hands a matrix product to its BLAS library, which splits it among the
+# cores; everything else (ReLU, masks, sums, the softmax) runs on one core. On
+# a big batch those element-wise steps are a third of the time. So the chunks
+# of a big batch are shared among threads instead, each running the plain loops
+# with a one-thread BLAS: NumPy releases the interpreter lock inside its
+# operations, so all cores work on every step. The results come back in chunk
+# order and are added up in that order, so they do not depend on the timing.
+
+_lock = threading.Lock()
+_blas: ThreadpoolController | None = None
+_executor: ThreadPoolExecutor | None = None
+_executor_threads = 0
+
+
+def _forget_threads() -> None:
+    """Drop the thread pool: a child process made by ``fork`` has none of its threads."""
+    global _executor, _executor_threads, _lock
+    _executor, _executor_threads, _lock = None, 0, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_threads)
+
+
+def _threads_for(n_chunks: int) -> tuple[ThreadpoolController, ThreadPoolExecutor | None]:
+    """The BLAS libraries NumPy uses, and a pool of as many threads as BLAS has (or None).
+
+    Both are made once: threadpoolctl scans the process's libraries, and
+    starting threads takes longer than a small chunk. None when BLAS runs on
+    one thread (or there is one chunk): then there is nothing to share.
+    """
+    global _blas, _executor, _executor_threads
+    with _lock:
+        if _blas is None:
+            _blas = ThreadpoolController().select(user_api="blas")
+        threads = max((lib.num_threads for lib in _blas.lib_controllers), default=1)
+        if min(threads, n_chunks) <= 1:
+            return _blas, None
+        if _executor is None or _executor_threads != threads:
+            if _executor is not None:
+                _executor.shutdown(wait=False)
+            _executor = ThreadPoolExecutor(threads, thread_name_prefix="gdcode-chunk")
+            _executor_threads = threads
+        return _blas, _executor
+
+
+def _map_chunks(fn: Callable[[int, int], object], n: int) -> list:
+    """``[fn(start, stop) for start, stop in _chunks(n)]``, the chunks shared among threads.
+
+    As many threads as BLAS has (NumPy's default: one per core), BLAS limited
+    to one thread meanwhile; with a one-thread BLAS, or one chunk, it is the
+    plain list comprehension. Each call runs in a copy of the caller's context,
+    so ``np.errstate`` set by the caller holds in the threads too.
+    """
+    chunks = _chunks(n)
+    blas, executor = _threads_for(len(chunks))
+    if executor is None:
+        return [fn(start, stop) for start, stop in chunks]
+    context = contextvars.copy_context()
+
+    def run(chunk: tuple[int, int]):
+        return context.copy().run(fn, *chunk)
+
+    with blas.limit(limits=1):
+        futures = [executor.submit(run, chunk) for chunk in chunks]
+        try:
+            return [future.result() for future in futures]
+        finally:
+            for future in futures:  # after an error (or Ctrl-C): no chunk left running
+                future.cancel()
+            wait(futures)
 
 
 def _relu_grad_as_mask(Z: np.ndarray) -> np.ndarray:
@@ -325,15 +404,17 @@ class MLP:
                   \\qquad \\nabla L = \\sum_c \\frac{n_c}{n} \\nabla L_c,
 
         and the forward and backward passes need a few megabytes of memory
-        instead of a hundred.
+        instead of a hundred. The chunks are shared among the cores
+        (:func:`_map_chunks`); their results are added up in chunk order.
         """
         n = X.shape[0]
         if n <= CHUNK_ROWS:
             return self._loss_and_gradients(X, y)
+        results = _map_chunks(lambda start, stop: self._loss_and_gradients(X[start:stop],
+                                                                          y[start:stop]), n)
         loss, grads = 0.0, None
-        for start, stop in _chunks(n):
+        for (start, stop), (chunk_loss, chunk_grads) in zip(_chunks(n), results, strict=True):
             weight = (stop - start) / n  # n_c / n
-            chunk_loss, chunk_grads = self._loss_and_gradients(X[start:stop], y[start:stop])
             loss += weight * chunk_loss
             for g in chunk_grads:
                 g *= weight
@@ -355,7 +436,7 @@ class MLP:
             if X.shape[0] <= CHUNK_ROWS:
                 return self._forward(X)[0][D]
             return np.concatenate(
-                [self._forward(X[start:stop])[0][D] for start, stop in _chunks(X.shape[0])]
+                _map_chunks(lambda start, stop: self._forward(X[start:stop])[0][D], X.shape[0])
             )
 
     # ------------------------------------------------------------ public passes
@@ -442,19 +523,23 @@ class MLP:
     def _evaluate(self, X: np.ndarray, y: np.ndarray, with_loss: bool = True):
         """Average loss and accuracy on checked ``(X, y)``, without gradients.
 
-        The rows are processed in chunks of at most :data:`CHUNK_ROWS`, so
-        evaluating on all 60000 MNIST images needs only a few megabytes.
+        The rows are processed in chunks of at most :data:`CHUNK_ROWS`, shared
+        among the cores, so evaluating on all 60000 MNIST images needs only a
+        few megabytes.
         Accuracy is NaN for ``loss="mse"``; the loss is NaN if not ``with_loss``.
         """
         n = X.shape[0]
-        loss_sum, correct = 0.0, 0
+
+        def chunk_loss_and_correct(start: int, stop: int) -> tuple[float, int]:
+            Z = self._forward(X[start:stop])[0][self.n_layers]
+            loss = self._loss_fn(Z, y[start:stop])[0] * (stop - start) if with_loss else 0.0
+            correct = self._n_correct(Z, y[start:stop]) if self.loss_name != "mse" else 0
+            return loss, correct
+
         with np.errstate(over="ignore", invalid="ignore"):
-            for start, stop in _chunks(n):
-                Z = self._forward(X[start:stop])[0][self.n_layers]
-                if with_loss:
-                    loss_sum += self._loss_fn(Z, y[start:stop])[0] * (stop - start)
-                if self.loss_name != "mse":
-                    correct += self._n_correct(Z, y[start:stop])
+            results = _map_chunks(chunk_loss_and_correct, n)
+        loss_sum = sum(loss for loss, _ in results)
+        correct = sum(count for _, count in results)
         accuracy = math.nan if self.loss_name == "mse" else correct / n
         return (loss_sum / n if with_loss else math.nan), accuracy
 

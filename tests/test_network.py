@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -382,7 +384,7 @@ def test_chunked_batches_give_the_same_loss_and_gradients(n, capacity, rng, monk
 def test_a_big_full_batch_is_chunked_but_exact(rng):
     from gdcode.network import CHUNK_ROWS
 
-    n = CHUNK_ROWS + 808  # two chunks of 4500 rows
+    n = CHUNK_ROWS + 808  # two chunks
     X, y = rng.normal(size=(n, 4)), rng.integers(0, 3, size=n)
     model = MLP((4, 5, 3), rng=0)
     loss, grads = model.loss_and_gradients(X, y)
@@ -397,3 +399,122 @@ def test_a_big_full_batch_is_chunked_but_exact(rng):
     for analytic, plain in zip(grads, [X.T @ dZ1, dZ1.sum(0), A1.T @ dZ2, dZ2.sum(0)],
                                strict=True):
         np.testing.assert_allclose(analytic, plain, rtol=1e-9, atol=1e-14)
+
+
+# ------------------------------------------------- the chunks of a big batch, on threads
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def _chunks_run_on(monkeypatch, X, y, model):
+    """Which threads ran the chunks of one big-batch step."""
+    from gdcode import network
+
+    names = []
+    forward = MLP._forward
+
+    def spy(self, X_chunk):
+        import threading
+
+        names.append(threading.current_thread().name)
+        return forward(self, X_chunk)
+
+    monkeypatch.setattr(MLP, "_forward", spy)
+    model._batch_loss_and_gradients(X, model._check_y(y, len(X)))
+    monkeypatch.setattr(MLP, "_forward", forward)
+    assert len(names) == len(network._chunks(len(X)))
+    return names
+
+
+def test_big_batches_share_their_chunks_among_threads_and_give_the_same_numbers(
+        rng, monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    from gdcode import network
+
+    n = 3 * network.CHUNK_ROWS + 5
+    X, y = rng.normal(size=(n, 6)), rng.integers(0, 3, size=n)
+    model = MLP((6, 7, 5, 3), rng=0)
+    before = _blas_threads()
+    with threadpool_limits(2, user_api="blas"):
+        names = _chunks_run_on(monkeypatch, X, y, model)
+        assert all(name.startswith("gdcode-chunk") for name in names)
+        shared = model.loss_and_gradients(X, y)
+        again = model.loss_and_gradients(X, y)
+        assert _blas_threads() == [2] * len(before)  # BLAS gets its threads back
+    with threadpool_limits(1, user_api="blas"):  # one BLAS thread: nothing to share
+        assert set(_chunks_run_on(monkeypatch, X, y, model)) == {"MainThread"}
+        alone = model.loss_and_gradients(X, y)
+    # the same numbers whichever thread ran a chunk: added up in chunk order
+    assert shared[0] == again[0]
+    for a, b, c in zip(shared[1], again[1], alone[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-15)
+    assert _blas_threads() == before
+
+
+def test_threads_keep_the_callers_errstate_and_pass_errors_on(rng, monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    from gdcode import network
+
+    n = 2 * network.CHUNK_ROWS + 1
+    X, y = rng.normal(size=(n, 3)), rng.integers(0, 2, size=n)
+    model = MLP((3, 4, 2), rng=0)
+    for W in model.weights:
+        W *= 1e200  # a diverged network: overflow in every chunk, on every thread
+    with threadpool_limits(2, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not np.isfinite(model.logits(X)).all()  # quietly inf/NaN, no RuntimeWarning
+        model.loss(X, y)
+
+        def boom(self, X_chunk):
+            raise MemoryError(f"chunk of {len(X_chunk)} rows")
+
+        monkeypatch.setattr(MLP, "_forward", boom)
+        with pytest.raises(MemoryError, match="chunk of"):
+            model.logits(X)
+        monkeypatch.undo()
+        assert model.logits(X[:5]).shape == (5, 2)  # the pool still works after an error
+        assert model.logits(X).shape == (n, 2)
+        assert set(_blas_threads()) == {2}  # and BLAS got its threads back after the error
+
+
+def _forked_problem():
+    from gdcode import network
+
+    rng = np.random.default_rng(1)
+    n = 2 * network.CHUNK_ROWS + 3
+    return rng.normal(size=(n, 3)), rng.integers(0, 2, size=n)
+
+
+def _loss_in_child(queue):
+    X, y = _forked_problem()
+    queue.put(MLP((3, 4, 2), rng=0).loss_and_gradients(X, y)[0])
+
+
+# Python 3.12+ warns that fork() in a process with threads may deadlock: the test shows
+# that gdcode's does not (its thread pool is dropped in the child and made anew).
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_makes_its_own_threads():
+    import multiprocessing
+
+    from threadpoolctl import threadpool_limits
+
+    X, y = _forked_problem()
+    with threadpool_limits(2, user_api="blas"):
+        expected = MLP((3, 4, 2), rng=0).loss_and_gradients(X, y)[0]  # the pool exists now
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=_loss_in_child, args=(queue,))
+        child.start()
+        try:
+            child.join(timeout=60)
+            assert child.exitcode == 0  # a pool inherited from the parent would hang it
+            assert queue.get(timeout=5) == pytest.approx(expected, rel=1e-12)
+        finally:
+            child.kill()
