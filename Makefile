@@ -25,7 +25,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# MathJax (served by the site itself) and the browser-test tools come from npm.
+# KaTeX (typesets the math at build time; its CSS and fonts are served by the site) and the
+# browser-test tools come from npm.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@

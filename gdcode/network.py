@@ -82,6 +82,9 @@ def _chunks(n: int) -> list[tuple[int, int]]:
 # order and are added up in that order, so they do not depend on the timing.
 
 _lock = threading.Lock()
+# One big batch at a time shares the cores: BLAS's thread count is one setting for the
+# whole process, so two overlapping limits could restore it in the wrong order.
+_sharing = threading.Lock()
 _blas: ThreadpoolController | None = None
 _executor: ThreadPoolExecutor | None = None
 _executor_threads = 0
@@ -89,8 +92,9 @@ _executor_threads = 0
 
 def _forget_threads() -> None:
     """Drop the thread pool: a child process made by ``fork`` has none of its threads."""
-    global _executor, _executor_threads, _lock
-    _executor, _executor_threads, _lock = None, 0, threading.Lock()
+    global _executor, _executor_threads, _lock, _sharing
+    _executor, _executor_threads = None, 0
+    _lock, _sharing = threading.Lock(), threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_threads)
@@ -135,7 +139,7 @@ def _map_chunks(fn: Callable[[int, int], object], n: int) -> list:
     def run(chunk: tuple[int, int]):
         return context.copy().run(fn, *chunk)
 
-    with blas.limit(limits=1):
+    with _sharing, blas.limit(limits=1):
         futures = [executor.submit(run, chunk) for chunk in chunks]
         try:
             return [future.result() for future in futures]

@@ -84,10 +84,11 @@ def open_widget(browser, url: str, kind: str):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
     page.goto(url)
+    page.locator(f'.gd-explorable[data-kind="{kind}"]').first.scroll_into_view_if_needed()
     root = page.locator(f'.gd-explorable[data-kind="{kind}"][data-gdx-ready]')
     root.wait_for()
     page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(1000)  # let the page (MathJax) settle before timing anything
+    page.wait_for_timeout(1000)  # let the page settle before timing anything
     root.scroll_into_view_if_needed()
     return page, root
 

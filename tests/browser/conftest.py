@@ -109,6 +109,7 @@ class Visit:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     http_errors: list[str] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)  # loopback URLs, in request order
 
     @property
     def problems(self) -> list[str]:
@@ -129,6 +130,7 @@ def new_visit(browser, url: str, **context_options) -> tuple[object, Visit]:
 
     def route(route):
         if is_loopback(route.request.url):
+            visit.fetched.append(route.request.url)
             route.continue_()
         else:
             visit.external.append(route.request.url)
@@ -192,29 +194,8 @@ def site_visit(_visits, browser, base_url, site_dir, site_page) -> Visit:
 
 
 def wait_for_math(page) -> None:
-    """Wait until MathJax (if the page loads it) has typeset the page.
-
-    MathJax starts when the page's math comes near the viewport (offline_math's
-    loader.js), as for a reader scrolling down: bring the first math element into view,
-    wait, and scroll back to the top."""
-    page.evaluate(
-        """async () => {
-            if (!document.querySelector('script[src*="mathjax"]')) return;
-            const first = document.querySelector('.math');
-            if (first && document.querySelector('script[data-lazy="mathjax"]')) {
-                first.scrollIntoView();
-                for (let i = 0; i < 100 && !window.MathJax?.startup?.promise; i++) {
-                    await new Promise(r => setTimeout(r, 50));
-                }
-                window.scrollTo(0, 0);
-            }
-            for (let i = 0; i < 100 && !(window.MathJax && MathJax.startup
-                                          && MathJax.startup.promise); i++) {
-                await new Promise(r => setTimeout(r, 50));
-            }
-            if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
-        }"""
-    )
+    """Wait until the page's fonts (KaTeX's, for the math typeset at build time) are in."""
+    page.evaluate("async () => { await document.fonts.ready; }")
 
 
 def pytest_generate_tests(metafunc):

@@ -43,9 +43,11 @@ def js_number(value: float) -> str:
 
 
 def widget(visit, kind: str):
+    """The first widget of ``kind``, scrolled into view and started (widgets start when
+    they come near the viewport)."""
+    visit.page.locator(f'.gd-explorable[data-kind="{kind}"]').first.scroll_into_view_if_needed()
     root = visit.page.locator(f'.gd-explorable[data-kind="{kind}"][data-gdx-ready]').first
     root.wait_for(timeout=TIMEOUT_MS)
-    root.scroll_into_view_if_needed()
     return root
 
 
@@ -442,6 +444,7 @@ def test_race_state_round_trips_through_the_address(open_page, page_of):
 
     # values gdcode would reject (momentum 1.5) are ignored, the rest is used
     odd = open_page(path + "?race-surface=saddle&race-start=1,x&race-momentum=0.01,1.5")
+    widget(odd, "surface-race")
     state = odd.page.evaluate(
         "() => document.querySelector('.gd-explorable[data-kind=\"surface-race\"]').gdxState()")
     assert state["surface"] == "bowl" and state["start"] == list(ex.SURFACES["bowl"]["start"])

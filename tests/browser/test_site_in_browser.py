@@ -6,31 +6,40 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from browser_site import ROOT, built_pages, collected_pages, describe_violations
 
 pytestmark = pytest.mark.browser
 
-# TeX that MathJax should have replaced: delimiters, environments, common commands.
+# TeX that KaTeX should have replaced at build time: delimiters, environments, commands.
 RAW_TEX = re.compile(
     r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\\end\{|\\frac\{|"
     r"\\(?:eta|alpha|theta|nabla|partial|mathbf|mathcal|sum|cdot|leftarrow)\b|"
     r"(?<![\w$])\$[^$\s][^$\n]*\$(?![\w$])"
 )
 
-MATH_STATE = """() => {
+MATH_STATE = r"""() => {
     const main = document.querySelector('main') || document.body;
     const clone = main.cloneNode(true);
-    clone.querySelectorAll('pre, code, script, style, template, textarea, mjx-container, '
+    clone.querySelectorAll('pre, code, script, style, template, textarea, .katex, '
                            + '.highlight').forEach(e => e.remove());
     const math = Array.from(document.querySelectorAll('.math'));
+    const fonts = performance.getEntriesByType('resource').map(r => r.name)
+        .filter(name => /\.(woff2?|ttf)(\?|$)/.test(name));
+    const katexFont = Array.from(document.fonts).filter(f => /KaTeX/.test(f.family));
     return {
         text: clone.textContent,
         math: math.length,
-        typeset: math.filter(e => e.querySelector('mjx-container')).length,
-        containers: document.querySelectorAll('mjx-container').length,
-        mathjax: Array.from(document.scripts).map(s => s.src).filter(s => /mathjax/i.test(s)),
+        typeset: math.filter(e => e.querySelector('.katex .katex-html')
+                                  && e.querySelector('.katex .katex-mathml math')).length,
+        errors: document.querySelectorAll('.katex-error').length,
+        scripts: Array.from(document.scripts).map(s => s.src)
+            .filter(s => /mathjax|katex/i.test(s)),
+        fonts: fonts,
+        katexFontsLoaded: katexFont.filter(f => f.status === 'loaded').length,
+        katexFontsFailed: katexFont.filter(f => f.status === 'error').length,
     };
 }"""
 
@@ -53,27 +62,92 @@ def test_page_loads_offline_without_errors(site_visit):
 
 
 def test_math_is_typeset(site_visit, site_page):
+    """Every formula was typeset at build time (KaTeX's HTML for the eye, MathML for screen
+    readers); the page runs no math script and fetches its fonts from the site itself."""
     state = site_visit.page.evaluate(MATH_STATE)
     leftovers = sorted({m.group(0) for m in RAW_TEX.finditer(state["text"])})
     assert not leftovers, f"raw TeX left in the text of {site_page}: {leftovers}"
+    assert state["scripts"] == [], f"{site_page} loads a math script: {state['scripts']}"
+    assert state["errors"] == 0, f"{state['errors']} formula(s) KaTeX could not typeset"
+    assert state["typeset"] == state["math"], (
+        f"{state['math'] - state['typeset']} of {state['math']} math elements not typeset"
+    )
+    assert state["katexFontsFailed"] == 0
     if state["math"]:
-        assert state["mathjax"], "the page has math but loads no MathJax"
-        assert all("/_static/mathjax/" in src for src in state["mathjax"]), state["mathjax"]
-        assert state["typeset"] == state["math"], (
-            f"{state['math'] - state['typeset']} of {state['math']} math elements not typeset"
-        )
-        assert state["containers"] >= state["math"]
+        assert state["katexFontsLoaded"] > 0, "the page has math but no KaTeX font loaded"
+    assert all("/_static/" in font for font in state["fonts"]), state["fonts"]
 
 
 def test_the_book_has_math_served_by_itself(site_dir, pages_with):
-    """The math check above must have something to check, and MathJax must be local."""
+    """The math check above must have something to check; KaTeX's style sheet and fonts are
+    in the site, linked from the pages with math and only from those."""
     math_pages = pages_with('class="math')
     assert math_pages, "no page of the built book contains math"
-    assert (site_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
-    assert any((site_dir / "_static" / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
-    for page in math_pages:
+    assert (site_dir / "_static" / "katex" / "katex.min.css").is_file()
+    assert any((site_dir / "_static" / "katex" / "fonts").glob("*.woff2"))
+    linked = re.compile(r'<link [^>]*href="[^"]*_static/katex/katex\.min\.css')
+    for page in built_pages(site_dir):
         html = (site_dir / page).read_text(encoding="utf-8")
-        assert re.search(r'<script [^>]*src="[^"]*_static/mathjax/tex-chtml\.js', html), page
+        has_math = 'class="math' in html
+        assert bool(linked.search(html)) == has_math, (page, has_math)
+
+
+def test_font_awesome_fonts_hold_only_the_glyphs_the_css_names(site_dir):
+    """The theme's icon fonts are cut to the few glyphs its CSS draws (admonition titles,
+    breadcrumbs); every one of those is still in the font."""
+    import sys
+
+    from fontTools.ttLib import TTFont
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from theme_fixes.icons import FONTS_DIR, glyphs_named
+
+    named = set()
+    for sheet in (site_dir / "_static").rglob("*.css"):
+        named |= glyphs_named(sheet.read_text(encoding="utf-8"))
+    assert 0xF303 in named  # the pencil of the exercise boxes' titles
+    import pydata_sphinx_theme
+
+    theme = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    for name in ("fa-solid-900.woff2", "fa-brands-400.woff2", "fa-regular-400.woff2"):
+        cut = site_dir.joinpath(*FONTS_DIR, name)
+        whole = next((theme / "static").rglob(name))
+        assert cut.stat().st_size < 8_000 < whole.stat().st_size, (name, cut.stat().st_size)
+        kept, had = set(TTFont(cut).getBestCmap()), set(TTFont(whole).getBestCmap())
+        assert named & had <= kept, f"{name} lost {sorted(map(hex, named & had - kept))}"
+        if name.startswith("fa-solid"):
+            cmap = kept
+    assert 0xF303 in cmap
+
+
+def test_what_the_page_fetches_fonts_included_is_within_the_budget(site_visit, site_dir,
+                                                                   site_page):
+    """Issue 12's budget, measured the way a browser loads the page: every file Chromium
+    fetched until the page was loaded and its fonts were in (HTML, CSS, JS, fonts, images),
+    gzip-compressed as a static host sends text. Not counted: the figures marked
+    ``loading="lazy"`` (below the first screen), which Chromium also fetches early when
+    the connection is fast."""
+    from urllib.parse import unquote, urlsplit
+
+    from test_page_weight import BUDGET, gzipped_size
+
+    page_path = site_dir / site_page
+    lazy = set()
+    for tag in re.findall(r"<img\b[^>]*>", page_path.read_text(encoding="utf-8")):
+        src = re.search(r'\bsrc="([^"]+)"', tag)
+        if src and 'loading="lazy"' in tag:
+            lazy.add((page_path.parent / unquote(src.group(1))).resolve())
+    files = {}
+    for url in site_visit.fetched:
+        path = site_dir / unquote(urlsplit(url).path).lstrip("/")
+        if path.is_dir():
+            path = path / "index.html"
+        if path.is_file() and path.resolve() not in lazy:
+            files[path.relative_to(site_dir).as_posix()] = gzipped_size(path)
+    assert any(name.endswith(".html") for name in files), site_visit.fetched
+    total = sum(files.values())
+    heaviest = sorted(files.items(), key=lambda kv: -kv[1])[:5]
+    assert total <= BUDGET, f"{site_page}: {total / 1024:.0f} KiB gzipped; heaviest {heaviest}"
 
 
 def test_no_critical_or_serious_accessibility_problems(site_visit, run_axe, site_page):

@@ -151,18 +151,37 @@
     };
   }
 
-  /** Run init(container, data) on every widget of this kind once the page is ready. */
+  /**
+   * Run init(container, data) on every widget of this kind when it comes within a
+   * screen of the viewport (or the page is printed), not while the page loads: a widget
+   * computes its runs when it starts, and a phone should spend its first seconds on
+   * showing the text. Without IntersectionObserver every widget starts at once.
+   */
   function start(kind, init) {
+    function ready(container) {
+      if (container.hasAttribute("data-gdx-ready")) return;
+      const data = root.data && root.data[kind];
+      if (!data) throw new Error("the data of the " + kind + " explorable did not load");
+      const fallback = container.querySelector(".gdx-fallback");
+      if (fallback) fallback.remove();
+      init(container, data);
+      container.setAttribute("data-gdx-ready", "");
+    }
     function go() {
-      document.querySelectorAll('.gd-explorable[data-kind="' + kind + '"]').forEach(function (container) {
-        if (container.hasAttribute("data-gdx-ready")) return;
-        const data = root.data && root.data[kind];
-        if (!data) throw new Error("the data of the " + kind + " explorable did not load");
-        const fallback = container.querySelector(".gdx-fallback");
-        if (fallback) fallback.remove();
-        init(container, data);
-        container.setAttribute("data-gdx-ready", "");
-      });
+      const containers = document.querySelectorAll('.gd-explorable[data-kind="' + kind + '"]');
+      if (!("IntersectionObserver" in window)) {
+        containers.forEach(ready);
+        return;
+      }
+      const observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (!entry.isIntersecting) return;
+          observer.unobserve(entry.target);
+          ready(entry.target);
+        });
+      }, { rootMargin: "100% 0px" });
+      containers.forEach(function (container) { observer.observe(container); });
+      window.addEventListener("beforeprint", function () { containers.forEach(ready); });
     }
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", go);
     else go();

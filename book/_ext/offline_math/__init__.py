@@ -1,22 +1,21 @@
-"""Serve MathJax from the book itself, so math renders offline and no page asks a CDN.
+"""Math typeset when the book is built, so a page shows its formulas with no script at all.
 
-MathJax 3 comes from npm (``package.json`` at the repository root; install it with
-``npm ci``). At build time this extension copies the parts the book uses from
-``node_modules/mathjax/es5/`` into ``<outdir>/_static/mathjax/`` and points Sphinx's
-``mathjax_path`` at the copy. Nothing is committed and nothing goes to ``book/_static``
-(Jupyter Book would add every script found there to every page).
+The book's math (``$...$``, ``$$...$$`` and ``amsmath`` environments in MyST) is rendered
+to HTML at build time by KaTeX, through sphinxcontrib-katex's pre-rendering
+(``katex_prerender``: one Node.js process renders every formula). A reader's browser
+then needs only KaTeX's style sheet and the few fonts a page's formulas use: no
+JavaScript, no typesetting on the phone's main thread, nothing that moves after the
+page is shown. KaTeX writes MathML next to the HTML of each formula, which screen
+readers read.
 
-Copied: the TeX-to-HTML bundle ``tex-chtml.js``, its web fonts, the TeX extensions
-MathJax loads on demand (e.g. ``\\color``), the accessibility and menu components it
-loads when a reader turns them on, the English speech rules, and MathJax's licence.
+KaTeX comes from npm (``package.json`` at the repository root; install it with
+``npm ci``). This extension points sphinxcontrib-katex at that copy (the renderer and
+the style sheet are then of one version), copies ``katex.min.css`` and the fonts into
+``<outdir>/_static/katex/``, and links the style sheet only from pages with math.
+Nothing is committed and nothing goes to ``book/_static``.
 
-Loaded when needed: Sphinx links MathJax only from pages with math; there its ``<script>``
-gets a type the browser does not run (``type="text/plain" data-lazy="mathjax"``) and the
-small ``loader.js`` (shipped next to this file) starts MathJax when math comes within a
-screen of the viewport. So MathJax is never part of a page's first load and never
-delays its first paint; a reader scrolling to an equation finds it typeset. (MathJax's
-own ``ui/lazy`` typesetting was tried and dropped: a formula that is a quiz answer's
-whole label had no accessible name until it scrolled into view.)
+A formula KaTeX cannot parse is drawn by KaTeX in red with the error as its title; the
+build reports it as a warning with the page and the error, so ``-W`` fails the build.
 
 Config values:
 
@@ -26,39 +25,31 @@ Config values:
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
-from _assets import ship_assets
+from _assets import page_has, ship_assets
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.errors import ConfigError, ExtensionError
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-STATIC_SUBDIR = "mathjax"
-ENTRY = "tex-chtml.js"
-# Paths relative to node_modules/mathjax/es5 (directories are copied whole).
-PARTS = (
-    ENTRY,
-    "output/chtml/fonts/woff-v2",
-    "input/tex/extensions",
-    "a11y",
-    "ui",
-    "sre/mathmaps/base.json",
-    "sre/mathmaps/en.json",
-    "sre/mathmaps/nemeth.json",
-)
-REQUIRED_MAJOR = "3"
-INSTALL_HINT = "Install it from the repository root with `npm ci` (package.json pins mathjax)."
+STATIC_SUBDIR = "katex"
+CSS = "katex.min.css"
+REQUIRED_MAJOR_MINOR = "0.16"
+INSTALL_HINT = "Install it from the repository root with `npm ci` (package.json pins katex)."
+KATEX_ERROR = re.compile(r'<span class="katex-error" title="([^"]*)"')
 
 
-def find_mathjax(app: Sphinx) -> Path:
-    """The installed ``node_modules/mathjax`` folder, or raise with how to install it."""
+def find_katex(app: Sphinx) -> Path:
+    """The installed ``node_modules/katex`` folder, or raise with how to install it."""
     configured = app.config.offline_math_node_modules
     if configured:
         candidates = [Path(app.confdir, configured).resolve()]
@@ -66,66 +57,76 @@ def find_mathjax(app: Sphinx) -> Path:
         start = Path(app.confdir).resolve()
         candidates = [folder / "node_modules" for folder in (start, *start.parents)]
     for node_modules in candidates:
-        package = node_modules / "mathjax"
-        if (package / "es5" / ENTRY).is_file():
+        package = node_modules / "katex"
+        if (package / "dist" / "katex.min.js").is_file():
             version = json.loads((package / "package.json").read_text())["version"]
-            if version.split(".")[0] != REQUIRED_MAJOR:
+            if not version.startswith(REQUIRED_MAJOR_MINOR + "."):
                 raise ExtensionError(
-                    f"offline_math: found MathJax {version} in {package}, but the book "
-                    f"needs MathJax {REQUIRED_MAJOR}.x. {INSTALL_HINT}"
+                    f"offline_math: found KaTeX {version} in {package}, but the book needs "
+                    f"KaTeX {REQUIRED_MAJOR_MINOR}.x. {INSTALL_HINT}"
                 )
             return package
     searched = ", ".join(str(c) for c in candidates[:3])
     raise ExtensionError(
-        f"offline_math: MathJax is not installed (looked for mathjax/es5/{ENTRY} in "
+        f"offline_math: KaTeX is not installed (looked for katex/dist/katex.min.js in "
         f"{searched}{', ...' if len(candidates) > 3 else ''}). {INSTALL_HINT}"
     )
 
 
-HERE = Path(__file__).resolve().parent
-LAZY = {"type": "text/plain", "data-lazy": "mathjax"}
+def katex_dist(app: Sphinx) -> Path:
+    """The folder the style sheet and fonts are copied from (``ship_assets`` calls this)."""
+    return find_katex(app) / "dist"
 
 
 def has_math(node: nodes.Node) -> bool:
     return isinstance(node, (nodes.math, nodes.math_block))
 
 
-def use_local_mathjax(app: Sphinx, config: Config) -> None:
-    """Point ``mathjax_path`` at the copy this extension makes, loaded by ``loader.js``."""
-    config.mathjax_options = {**(config.mathjax_options or {}), **LAZY}
-    local = f"{STATIC_SUBDIR}/{ENTRY}"
-    current = config.mathjax_path or ""
-    if "://" in current or current.startswith("//"):
-        # Sphinx's default is a CDN URL; a remote MathJax is exactly what we avoid.
-        config.mathjax_path = local
-    elif current != local:
-        raise ConfigError(
-            f"offline_math: mathjax_path is {current!r}; remove it from the config (the "
-            f"extension sets it to {local!r}) or set it to exactly that."
-        )
+def use_katex(app: Sphinx, config: Config) -> None:
+    """Render with KaTeX at build time, from the copy in ``node_modules``."""
+    config.html_math_renderer = "katex"
+    config.katex_prerender = True
+    config.katex_js_path = str(katex_dist(app) / "katex.min.js")
+    config.katex_css_path = f"{STATIC_SUBDIR}/{CSS}"
 
 
-def mathjax_es5(app: Sphinx) -> Path:
-    """The folder the parts are copied from (``ship_assets`` calls this at build time)."""
-    return find_mathjax(app) / "es5"
+def css_only_where_math(app: Sphinx, pagename: str, templatename: str, context: dict,
+                        doctree) -> None:
+    """Drop KaTeX's style sheets from pages without math; report formulas KaTeX rejected.
+
+    sphinxcontrib-katex links its style sheets from every page; Sphinx restores the list
+    after each page, so removing them here affects this page only.
+    """
+    if not page_has(doctree, has_math):
+        files = context.get("css_files")
+        if files is not None:
+            files[:] = [css for css in files if not _is_katex_css(css)]
+        return
+    for title in KATEX_ERROR.findall(context.get("body", "")):
+        logger.warning("offline_math: KaTeX cannot typeset a formula: %s",
+                       html.unescape(title), location=pagename)
+
+
+def _is_katex_css(css) -> bool:
+    name = str(getattr(css, "filename", css))  # e.g. "_static/katex/katex.min.css"
+    return name.endswith((f"{STATIC_SUBDIR}/{CSS}", "katex-math.css"))
 
 
 def copy_licence(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
-    package = find_mathjax(app)
+    package = find_katex(app)
     shutil.copyfile(package / "LICENSE", Path(app.outdir, "_static", STATIC_SUBDIR, "LICENSE"))
-    logger.info("offline_math: copied MathJax from %s", package)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.setup_extension("sphinx.ext.mathjax")
+    app.setup_extension("sphinxcontrib.katex")
     app.add_config_value("offline_math_node_modules", "", "html", types=[str])
     # After Sphinx and Jupyter Book have set their defaults.
-    app.connect("config-inited", use_local_mathjax, priority=900)
-    # Copied the way every extension ships its files (_assets.py); sphinx.ext.mathjax links
-    # tex-chtml.js (deferred) from the pages that have math, and only those.
-    ship_assets(app, STATIC_SUBDIR, mathjax_es5, copy=PARTS)
-    ship_assets(app, "offline_math", HERE, js=["loader.js"], node=has_math)
+    app.connect("config-inited", use_katex, priority=900)
+    # The style sheet and its fonts, copied the way every extension ships its files
+    # (_assets.py); sphinxcontrib-katex links the style sheet.
+    ship_assets(app, STATIC_SUBDIR, katex_dist, copy=[CSS, "fonts"])
     app.connect("builder-inited", copy_licence)
-    return {"version": "1.0.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("html-page-context", css_only_where_math)
+    return {"version": "2.0.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -337,8 +337,8 @@ def depart_quiz_prompt_html(self: SphinxTranslator, node: quiz_prompt) -> None:
 def visit_quiz_choice_html(self: SphinxTranslator, node: quiz_choice) -> None:
     qid = _question_id(node.parent)
     cid = f"{qid}-c{node['index']}"
-    # A choice that is only a formula gets its TeX as its accessible name, so that the
-    # radio button has a name whether or not MathJax has typeset the label yet.
+    # A choice that is only a formula gets its TeX as its accessible name: checkers (and
+    # some browsers) cannot name a radio button from the formula's MathML alone.
     only_math = all(isinstance(child, nodes.math) for child in node.children if
                     not (isinstance(child, nodes.Text) and not child.strip()))
     name = f' aria-label="{_attr(node.astext().strip())}"' if only_math and node.children else ""

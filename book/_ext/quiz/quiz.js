@@ -76,67 +76,6 @@
     return correct;
   }
 
-  function typesetMath(elements) {
-    var mj = window.MathJax;
-    if (mj && typeof mj.typesetPromise === "function") {
-      mj.typesetPromise(elements).catch(function (err) {
-        console.warn("quiz: MathJax could not typeset an explanation", err);
-      });
-    }
-  }
-
-  // Words for a MathJax formula, from the MathML MathJax keeps for assistive technology:
-  // "(a) over (b)" for a fraction, "x to the power 2", and the symbols themselves.
-  function mathWords(node) {
-    var kids = Array.prototype.slice.call(node.children);
-    if (kids.length === 0) return node.textContent.trim();
-    var words = kids.map(mathWords);
-    switch (node.localName) {
-      case "mfrac": return "(" + words[0] + ") over (" + words[1] + ")";
-      case "msup": return words[0] + " to the power " + words[1];
-      case "msub": return words[0] + " sub " + words[1];
-      case "msubsup": return words[0] + " sub " + words[1] + " to the power " + words[2];
-      case "msqrt": return "square root of (" + words.join(" ") + ")";
-      case "mroot": return "root " + words[1] + " of (" + words[0] + ")";
-      default: return words.join(" ");
-    }
-  }
-
-  // A choice whose label holds a formula gets an explicit accessible name: checkers (and
-  // some browsers) cannot name a radio button from MathML alone.
-  function nameMathChoices(section) {
-    section.querySelectorAll(".quiz-choice").forEach(function (choice) {
-      var label = choice.querySelector("label");
-      var input = choice.querySelector("input");
-      if (!label || !input || !label.querySelector("mjx-container")) return;
-      var parts = [];
-      label.childNodes.forEach(function (node) {
-        if (node.nodeType === Node.TEXT_NODE) {
-          parts.push(node.textContent);
-          return;
-        }
-        if (node.nodeType !== Node.ELEMENT_NODE || node.classList.contains("quiz-tag")) return;
-        var math = node.querySelectorAll("mjx-assistive-mml math");
-        if (math.length === 0) {
-          parts.push(node.textContent);
-          return;
-        }
-        math.forEach(function (m) { parts.push(mathWords(m)); });
-      });
-      var name = parts.join(" ").replace(/\s+/g, " ").trim();
-      if (name) input.setAttribute("aria-label", name);
-    });
-  }
-
-  function whenMathIsTypeset(callback) {
-    function go() {
-      var mj = window.MathJax;
-      if (mj && mj.startup && mj.startup.promise) mj.startup.promise.then(callback);
-    }
-    if (document.readyState === "complete") go();
-    else window.addEventListener("load", go);
-  }
-
   // The last result, remembered by the site-wide _static/progress.js (window.GDProgress,
   // localStorage; nothing is sent anywhere). Without it, or with storage blocked, the
   // quiz works the same and simply remembers nothing.
@@ -205,7 +144,6 @@
         "You scored " + right + " out of " + total + "." +
         (right === total ? " Well done!" : " The explanations under each question say why.");
       memory.save(right, total);
-      typesetMath(questions.map(function (q) { return q.querySelector(".quiz-feedback"); }));
     });
 
     // A changed answer makes that question's marks and the score out of date.
@@ -224,7 +162,6 @@
       delete section.dataset.total;
       status.textContent = "";
     });
-    whenMathIsTypeset(function () { nameMathChoices(section); });
     section.classList.add("quiz--ready");
   }
 

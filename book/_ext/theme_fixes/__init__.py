@@ -165,6 +165,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     ship_assets(app, icons.FOLDER, HERE, css=[icons.CSS_NAME], generated=[icons.CSS_NAME])
     app.connect("builder-inited", icons.write_icons_css)
     app.connect("build-finished", icons.check_icons)
+    app.connect("build-finished", icons.subset_fonts)
     app.connect("config-inited", configure, priority=900)
     app.connect("doctree-resolved", remove_thebe_config, priority=900)
     app.connect("html-page-context", clean_assets, priority=900)

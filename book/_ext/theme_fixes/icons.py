@@ -10,7 +10,15 @@ the light and dark colour modes). The SVG paths are read at build time from the 
 own ``fontawesome.js`` (nothing of Font Awesome is committed), so the icons are exactly
 those the script would have drawn. Without the rules below, the theme's CSS would fall
 back to Font Awesome's web fonts (150 KB per style, ``font-display: block``); the rules
-empty the glyph, so those fonts are never fetched.
+empty the glyph and give the icon elements the surrounding font, so no page fetches a
+font for them (Chromium fetches an element's font even for an empty glyph, to measure
+the line).
+
+The theme's own CSS still draws a few icons as font glyphs: the admonition titles (the
+exercise boxes' pencil), breadcrumbs, external links. ``subset_fonts`` cuts the copies
+of Font Awesome's fonts in the built site down to the glyphs that CSS outside Font
+Awesome's own rules names (fontTools, which matplotlib already needs; a few KB instead
+of 150 KB per style).
 
 ``ICONS`` lists every icon the theme can put on our pages. After the build,
 ``check_icons`` reads every page written and reports (a warning, so ``-W`` fails the
@@ -149,6 +157,9 @@ def icons_css(icons: dict[tuple[str, str], tuple[int, int, str]]) -> str:
         "-webkit-mask-repeat:no-repeat;mask-repeat:no-repeat;"
         "-webkit-mask-position:center;mask-position:center;"
         "-webkit-mask-size:contain;mask-size:contain}",
+        # The icon elements take the surrounding font: none of Font Awesome's is fetched.
+        ",".join(f".{cls}" for classes in STYLE_CLASSES.values() for cls in classes)
+        + ",.fa-classic{font-family:inherit!important}",
     ]
     for style, name in ICONS:
         lines.append(icon_rule(style, name, *icons[(style, name)]))
@@ -172,6 +183,63 @@ def write_icons_css(app: Sphinx) -> None:
     target = Path(app.outdir, "_static", FOLDER)
     target.mkdir(parents=True, exist_ok=True)
     (target / CSS_NAME).write_text(icons_css(icons), encoding="utf-8")
+
+
+# ---------------------------------------------------- the glyphs the theme's CSS uses
+
+FONTS_DIR = ("_static", "vendor", "fontawesome", "webfonts")
+FONT_FILES = ("fa-solid-900", "fa-regular-400", "fa-brands-400")
+CSS_BLOCK = re.compile(r"([^{}]*)\{([^{}]*)\}")
+PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]|\\(f[0-9a-fA-F]{3})\b")
+
+
+def glyphs_named(css: str) -> set[int]:
+    """Private-use code points (Font Awesome's) in the CSS rules outside Font Awesome's own.
+
+    Font Awesome's stylesheet names every icon it has (``.fa-bars{--fa:"\\f0c9"}``); those
+    rules are for ``<i class="fa-...">`` elements, which icons.css draws as masks. The
+    rest (``--pst-icon-pencil:"\uf303"``, ``content:"\\f107"``) are what the fonts must keep.
+    """
+    used = set()
+    for selector, body in CSS_BLOCK.findall(css):
+        if ".fa" in selector:
+            continue
+        for match in PRIVATE_USE.finditer(body):
+            used.add(int(match.group(1), 16) if match.group(1) else ord(match.group(0)))
+    return used
+
+
+def subset_fonts(app: Sphinx, exception: Exception | None) -> None:
+    """Cut Font Awesome's fonts in the built site to the glyphs the site's CSS names."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    static = Path(app.outdir, "_static")
+    folder = Path(app.outdir, *FONTS_DIR)
+    if not folder.is_dir():
+        raise ExtensionError(f"theme_fixes: {folder} not found; the theme ships its fonts there")
+    used: set[int] = set()
+    for sheet in static.rglob("*.css"):
+        used |= glyphs_named(sheet.read_text(encoding="utf-8"))
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.notdef_outline = True
+    for stem in FONT_FILES:
+        for suffix in (".woff2", ".ttf"):
+            path = folder / (stem + suffix)
+            if not path.is_file():
+                continue
+            font = TTFont(path)
+            keep = used & set(font.getBestCmap())
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=sorted(keep))
+            subsetter.subset(font)
+            font.flavor = "woff2" if suffix == ".woff2" else None
+            partial = path.with_name(path.name + ".part")
+            font.save(partial)
+            partial.replace(path)  # never a half-written font in the site
 
 
 CLASS_ATTR = re.compile(r'class="([^"]*\bfa-[^"]*)"')
