@@ -45,7 +45,24 @@ STATIC_SUBDIR = "katex"
 CSS = "katex.min.css"
 REQUIRED_MAJOR_MINOR = "0.16"
 INSTALL_HINT = "Install it from the repository root with `npm ci` (package.json pins katex)."
+# What KaTeX writes for TeX it cannot typeset (with throwOnError off, sphinxcontrib-katex's
+# default): a parse error becomes a red span with the message as its title, an unknown
+# command is drawn in KaTeX's error colour (#cc0000) inside the formula.
 KATEX_ERROR = re.compile(r'<span class="katex-error" title="([^"]*)"')
+MATHML = re.compile(r"<math\b.*?</math>", re.S)
+TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
+ERROR_COLOUR = 'mathcolor="#cc0000"'
+
+
+def katex_errors(body: str) -> list[str]:
+    """What KaTeX could not typeset in a page's HTML: error messages and red formulas."""
+    errors = [html.unescape(title) for title in KATEX_ERROR.findall(body)]
+    for block in MATHML.findall(body):
+        if ERROR_COLOUR in block:
+            tex = TEX.search(block)
+            source = html.unescape(tex.group(1)) if tex else block
+            errors.append(f"unknown command in {source!r}")
+    return errors
 
 
 def find_katex(app: Sphinx) -> Path:
@@ -102,9 +119,9 @@ def css_only_where_math(app: Sphinx, pagename: str, templatename: str, context: 
         if files is not None:
             files[:] = [css for css in files if not _is_katex_css(css)]
         return
-    for title in KATEX_ERROR.findall(context.get("body", "")):
-        logger.warning("offline_math: KaTeX cannot typeset a formula: %s",
-                       html.unescape(title), location=pagename)
+    for error in katex_errors(context.get("body", "")):
+        logger.warning("offline_math: KaTeX cannot typeset a formula: %s", error,
+                       location=pagename)
 
 
 def _is_katex_css(css) -> bool:
