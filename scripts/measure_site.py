@@ -96,6 +96,7 @@ def playground_speed(browser, base: str, page_path: str, repeats: int = 3) -> di
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(base + page_path, wait_until="load")
+    page.locator(".gd-playground").first.scroll_into_view_if_needed()  # starts near view
     page.locator(".gd-playground[data-gdp-ready]").first.wait_for()
     widget_rates = []
     for _ in range(repeats):

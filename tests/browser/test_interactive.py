@@ -40,9 +40,10 @@ class Playground:
     def __init__(self, visit):
         self.visit = visit
         self.page = visit.page
+        # the playground starts when it comes near the viewport
+        self.page.locator(".gd-playground").first.scroll_into_view_if_needed()
         root = self.page.locator(".gd-playground[data-gdp-ready]").first
         root.wait_for(timeout=TIMEOUT_MS)
-        root.scroll_into_view_if_needed()
         self.root = root
         self.slider = root.locator("input[type=range]")
         self.train = root.locator("button.gdp-train")

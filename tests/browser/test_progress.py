@@ -306,9 +306,9 @@ def test_progress_pages_at_375px_and_in_dark_mode(open_page, run_axe):
 
 
 def playground(page):
+    page.locator(".gd-playground").first.scroll_into_view_if_needed()  # starts near view
     root = page.locator(".gd-playground[data-gdp-ready]").first
     root.wait_for(timeout=TIMEOUT_MS)
-    root.scroll_into_view_if_needed()
     return root
 
 

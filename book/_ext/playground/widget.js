@@ -676,8 +676,23 @@
     return m;
   }
 
+  /** Start each playground when it comes within a screen of the viewport (or the page is
+   * printed), not while the page loads: a phone's first seconds go to showing the text. */
   function initAll() {
-    document.querySelectorAll(".gd-playground").forEach(init);
+    const containers = document.querySelectorAll(".gd-playground");
+    if (!("IntersectionObserver" in window)) {
+      containers.forEach(init);
+      return;
+    }
+    const observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        observer.unobserve(entry.target);
+        init(entry.target);
+      });
+    }, { rootMargin: window.innerHeight + "px 0px" }); // a screen above and below
+    containers.forEach(function (container) { observer.observe(container); });
+    window.addEventListener("beforeprint", function () { containers.forEach(init); });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", initAll);
