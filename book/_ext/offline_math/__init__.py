@@ -11,7 +11,8 @@ readers read.
 KaTeX comes from npm (``package.json`` at the repository root; install it with
 ``npm ci``). This extension points sphinxcontrib-katex at that copy (the renderer and
 the style sheet are then of one version), copies ``katex.min.css`` and the fonts into
-``<outdir>/_static/katex/``, and links the style sheet only from pages with math.
+``<outdir>/_static/katex/``, and links the style sheet only from pages with math
+(with ``math.css``, this folder's rules for formulas wider than a phone's screen).
 Nothing is committed and nothing goes to ``book/_static``.
 
 A formula KaTeX cannot parse is drawn by KaTeX in red with the error as its title; the
@@ -95,6 +96,9 @@ def katex_dist(app: Sphinx) -> Path:
     return find_katex(app) / "dist"
 
 
+HERE = Path(__file__).resolve().parent
+
+
 def has_math(node: nodes.Node) -> bool:
     return isinstance(node, (nodes.math, nodes.math_block))
 
@@ -144,6 +148,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # The style sheet and its fonts, copied the way every extension ships its files
     # (_assets.py); sphinxcontrib-katex links the style sheet.
     ship_assets(app, STATIC_SUBDIR, katex_dist, copy=[CSS, "fonts"])
+    # The book's own rules for display formulas on narrow screens (math.css, here).
+    ship_assets(app, "offline_math", HERE, css=["math.css"], node=has_math)
     app.connect("builder-inited", copy_licence)
     app.connect("html-page-context", css_only_where_math)
     return {"version": "2.0.0", "parallel_read_safe": True, "parallel_write_safe": True}
