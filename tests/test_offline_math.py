@@ -88,6 +88,12 @@ def test_a_formula_katex_cannot_typeset_is_a_warning_naming_the_page(tmp_path):
     assert any("ParseError" in line for line in lines)
 
 
+def test_the_katex_server_is_stopped_when_the_build_ends(site):
+    from sphinxcontrib import katex
+
+    assert katex.KaTeXServer.katex_server is None  # stopped, its pipes closed
+
+
 def test_without_katex_installed_the_build_says_how_to_install_it(tmp_path):
     empty = tmp_path / "node_modules"
     empty.mkdir()

@@ -26,6 +26,7 @@ Config values:
 
 from __future__ import annotations
 
+import atexit
 import html
 import json
 import re
@@ -133,6 +134,26 @@ def _is_katex_css(css) -> bool:
     return name.endswith((f"{STATIC_SUBDIR}/{CSS}", "katex-math.css"))
 
 
+def stop_katex(app: Sphinx, exception: Exception | None) -> None:
+    """Stop sphinxcontrib-katex's Node.js server when the build ends, pipes closed.
+
+    It otherwise lives until the Python process exits (an ``atexit`` hook that leaves its
+    pipes open: a ResourceWarning wherever warnings are shown, e.g. under pytest, which
+    builds books in-process).
+    """
+    from sphinxcontrib import katex
+
+    server = katex.KaTeXServer.katex_server
+    if server is None:
+        return
+    katex.KaTeXServer.katex_server = None
+    atexit.unregister(katex.KaTeXServer.terminate)
+    server.terminate()
+    for pipe in (server.process.stdin, server.process.stdout):
+        if pipe is not None:
+            pipe.close()
+
+
 def copy_licence(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
@@ -152,4 +173,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     ship_assets(app, "offline_math", HERE, css=["math.css"], node=has_math)
     app.connect("builder-inited", copy_licence)
     app.connect("html-page-context", css_only_where_math)
+    app.connect("build-finished", stop_katex)
     return {"version": "2.0.0", "parallel_read_safe": True, "parallel_write_safe": True}
