@@ -14,9 +14,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import warnings
@@ -24,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from build_helpers import NODE, run_node_tests, sphinx_build
 
 import gdcode as gd
 from gdcode import explorables as ex
@@ -32,7 +31,6 @@ from gdcode.datasets import make_line
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "book" / "chapters"
 EXT_DIR = ROOT / "book" / "_ext"
-NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(
     NODE is None,
     reason="node is not installed, so the explorables' JavaScript cores are not checked",
@@ -241,25 +239,11 @@ def reference_dir(tmp_path_factory) -> Path:
 
 @needs_node
 def test_javascript_cores_agree_with_gdcode(reference_dir):
-    env = {**os.environ, "GDEXPLORABLES_REFERENCE": str(reference_dir)}
-    result = subprocess.run(
-        [NODE, "--test", "--test-reporter=tap", "tests/js/explorables.test.js"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"^# pass [1-9]", result.stdout, re.MULTILINE)
-    assert re.search(r"^# skipped 0$", result.stdout, re.MULTILINE), "a JavaScript test was skipped"
+    run_node_tests("tests/js/explorables.test.js",
+                   {"GDEXPLORABLES_REFERENCE": str(reference_dir)})
 
 
 # ---------------------------------------------------------------------- the Sphinx extension
-
-
-def sphinx_build(src: Path, out: Path, builder: str = "html") -> subprocess.CompletedProcess:
-    # a separate process: Sphinx registers nodes globally, once per process
-    return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", builder, str(src), str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
 
 
 def make_project(src: Path, pages: dict[str, str]) -> None:

@@ -3,14 +3,12 @@ sphinxcontrib-katex), on a tiny Sphinx project that loads the extension."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
-from sphinx.application import Sphinx
+from build_helpers import sphinx_build_in_process
 from sphinx.errors import ExtensionError
-from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 ROOT = Path(__file__).resolve().parents[1]
 EXT_DIR = ROOT / "book" / "_ext"
@@ -41,12 +39,7 @@ def build(tmp_path: Path, pages: dict[str, str], node_modules: Path = NODE_MODUL
     (src / "index.md").write_text("# Home\n\n```{toctree}\n" + "\n".join(pages) + "\n```\n")
     for name, text in pages.items():
         (src / f"{name}.md").write_text(text)
-    warnings = io.StringIO()
-    with patch_docutils(src), docutils_namespace():
-        app = Sphinx(src, src, tmp_path / "out", tmp_path / "doctrees", "html",
-                     status=None, warning=warnings, freshenv=True)
-        app.build()
-    return tmp_path / "out", warnings.getvalue()
+    return sphinx_build_in_process(src, tmp_path)
 
 
 @pytest.fixture(scope="module")

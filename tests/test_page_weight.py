@@ -43,6 +43,16 @@ def gzipped_size(path: Path) -> int:
     return len(gzip.compress(data, 6))
 
 
+def lazy_images(html_path: Path) -> set[Path]:
+    """The images a page marks ``loading="lazy"`` (below its first screen), resolved."""
+    found = set()
+    for tag, raw in TAG.findall(html_path.read_text(encoding="utf-8")):
+        attrs = {k.lower(): v or "" for k, v in ATTR.findall(raw)}
+        if tag.lower() == "img" and attrs.get("loading") == "lazy" and attrs.get("src"):
+            found.add((html_path.parent / unquote(attrs["src"])).resolve())
+    return found
+
+
 def first_load(site: Path, page: str) -> dict[str, int]:
     """{file (relative to the site): gzipped bytes} fetched to show ``page``."""
     html_path = site / page

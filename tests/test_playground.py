@@ -12,9 +12,7 @@ import http.server
 import inspect
 import json
 import math
-import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from build_helpers import NODE, run_node_tests, sphinx_build
 
 from gdcode import playground as pg
 from gdcode import training
@@ -35,7 +34,6 @@ from gdcode.training import DivergenceWarning, fit
 ROOT = Path(__file__).resolve().parents[1]
 EXT_DIR = ROOT / "book" / "_ext"
 CORE_JS = EXT_DIR / "playground" / "core.js"
-NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(
     NODE is None, reason="node is not installed, so the JavaScript playground core is not checked"
 )
@@ -372,25 +370,10 @@ def test_copy_as_python_reruns_the_widgets_run_in_gdcode(reference_file, tmp_pat
 
 @needs_node
 def test_node_test_suite_passes_against_gdcodes_reference(reference_file):
-    env = {**os.environ, "GDPLAYGROUND_REFERENCE": str(reference_file)}
-    result = subprocess.run(
-        [NODE, "--test", "--test-reporter=tap", "tests/js/"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"^# pass [1-9]", result.stdout, re.MULTILINE)
-    assert re.search(r"^# skipped 0$", result.stdout, re.MULTILINE), "a JavaScript test was skipped"
+    run_node_tests("tests/js/", {"GDPLAYGROUND_REFERENCE": str(reference_file)})
 
 
 # ------------------------------------------------------------------ the Sphinx extension
-
-
-def sphinx_build(src: Path, out: Path, builder: str = "html") -> subprocess.CompletedProcess:
-    # a separate process: Sphinx registers nodes globally, once per process
-    return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", builder, str(src), str(out)],
-        capture_output=True, text=True, timeout=300,
-    )
 
 
 def make_project(src: Path, page_body: str) -> None:

@@ -6,17 +6,15 @@ and reads the HTML or the warnings it produced.
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from sphinx.application import Sphinx
+from build_helpers import sphinx_build_in_process
 from sphinx.cmd.build import build_main
 from sphinx.errors import ConfigError
-from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 EXT_DIR = Path(__file__).resolve().parents[1] / "book" / "_ext"
 sys.path.insert(0, str(EXT_DIR))
@@ -71,22 +69,7 @@ def make_project(tmp_path: Path, pages: dict[str, str], conf_extra: str = "") ->
 
 def build(tmp_path: Path, pages: dict[str, str], conf_extra: str = "", builder: str = "html"):
     """Build in-process; return (output folder, warnings text)."""
-    src = make_project(tmp_path, pages, conf_extra)
-    out = tmp_path / "out"
-    warnings = io.StringIO()
-    with patch_docutils(src), docutils_namespace():
-        app = Sphinx(
-            src,
-            src,
-            out,
-            tmp_path / "doctrees",
-            builder,
-            status=None,
-            warning=warnings,
-            freshenv=True,
-        )
-        app.build()
-    return out, warnings.getvalue()
+    return sphinx_build_in_process(make_project(tmp_path, pages, conf_extra), tmp_path, builder)
 
 
 def strip_templates(html: str) -> str:

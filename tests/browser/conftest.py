@@ -155,7 +155,7 @@ def new_visit(browser, url: str, **context_options) -> tuple[object, Visit]:
         page.wait_for_url(lambda new: new != url)
         page.wait_for_load_state("load")
     if context_options.get("java_script_enabled", True):
-        wait_for_math(page)
+        wait_for_fonts(page)
     page.wait_for_load_state("networkidle")
     return context, visit
 
@@ -193,7 +193,7 @@ def site_visit(_visits, browser, base_url, site_dir, site_page) -> Visit:
     return _visits[site_page][1]
 
 
-def wait_for_math(page) -> None:
+def wait_for_fonts(page) -> None:
     """Wait until the page's fonts (KaTeX's, for the math typeset at build time) are in."""
     page.evaluate("async () => { await document.fonts.ready; }")
 

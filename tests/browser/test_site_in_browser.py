@@ -155,14 +155,9 @@ def test_what_the_page_fetches_fonts_included_is_within_the_budget(site_visit, s
     the connection is fast."""
     from urllib.parse import unquote, urlsplit
 
-    from test_page_weight import BUDGET, gzipped_size
+    from test_page_weight import BUDGET, gzipped_size, lazy_images
 
-    page_path = site_dir / site_page
-    lazy = set()
-    for tag in re.findall(r"<img\b[^>]*>", page_path.read_text(encoding="utf-8")):
-        src = re.search(r'\bsrc="([^"]+)"', tag)
-        if src and 'loading="lazy"' in tag:
-            lazy.add((page_path.parent / unquote(src.group(1))).resolve())
+    lazy = lazy_images(site_dir / site_page)
     files = {}
     for url in site_visit.fetched:
         path = site_dir / unquote(urlsplit(url).path).lstrip("/")
