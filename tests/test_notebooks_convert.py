@@ -318,3 +318,19 @@ def test_a_visible_cell_using_a_name_only_a_left_out_cell_defines_is_an_error():
             code("import numpy as np\nfor i in range(2):\n    print(np.sqrt(i), k)")]
     student, _ = convert(fine)
     assert len(codes(student)) == 2
+
+
+def test_a_left_out_cell_that_silences_warnings_for_the_page_is_an_error():
+    # the page would hide the warnings; the notebook, without the cell, would print them
+    for source in ('import warnings\nwarnings.simplefilter("ignore", DivergenceWarning)',
+                   "from warnings import filterwarnings\nfilterwarnings('ignore')"):
+        cells = [md("# One"), code(source, tags=["remove-cell"]), code("run()")]
+        with pytest.raises(ConversionError, match=r"changes the warning filters"):
+            convert(cells)
+    # scoped to a block, or in a visible cell, the notebook behaves as the page
+    scoped = ("import warnings\nwith warnings.catch_warnings():\n"
+              "    warnings.simplefilter('ignore')\n    run()")
+    for cells in ([md("# One"), code(scoped, tags=["remove-cell"])],
+                  [md("# One"), code("import warnings\nwarnings.simplefilter('ignore')")]):
+        student, _ = convert(cells)
+        assert student["cells"]

@@ -278,6 +278,13 @@ class Converter:
         tags = _tags(cell)
         source = _text(cell.get("source", ""))
         if "remove-cell" in tags or (self.in_solution and not self.solutions):
+            if "remove-cell" in tags and (calls := global_warning_filters(source)):
+                raise ConversionError(
+                    f"{self.chapter.doc}: a remove-cell cell changes the warning filters "
+                    f"for the rest of the page ({', '.join(calls)}); the notebook leaves the "
+                    "cell out, so a student's Run All would print the warnings the page "
+                    "hides. Silence them where they arise (warnings.catch_warnings() in a "
+                    f"visible cell). The cell:\n{source[:300]}")
             self.dropped_names |= bound_names(source)
             return
         missing = (used_names(source) - self.kept_names - bound_names(source)) & self.dropped_names
@@ -716,6 +723,30 @@ def bound_names(source: str) -> set[str]:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             names.add(node.name)
     return names
+
+
+def global_warning_filters(source: str) -> list[str]:
+    """Calls in ``source`` that change the warning filters for all later cells.
+
+    ``warnings.simplefilter(...)``, ``filterwarnings(...)`` or ``resetwarnings()`` at the
+    top level of the cell (not inside a function or ``with warnings.catch_warnings()``),
+    written as ``warnings.x(...)`` or as a name imported from ``warnings``.
+    """
+    tree = _parse(source)
+    if tree is None:
+        return []
+    names = ("simplefilter", "filterwarnings", "resetwarnings")
+    found = []
+    for statement in tree.body:  # top level only: a with-block or a def has its own scope
+        if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+            continue
+        func = statement.value.func
+        name = (func.attr if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and func.value.id == "warnings" else func.id if isinstance(func, ast.Name)
+                else None)
+        if name in names:
+            found.append(f"{ast.unparse(func)}(...)")
+    return found
 
 
 def used_names(source: str) -> set[str]:
