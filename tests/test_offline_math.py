@@ -28,6 +28,8 @@ PAGES = {
              "$$\\frac{\\partial L}{\\partial w} = \\sum_i x_i$$\n\n"
              "\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}\n",
     "words": "# Words\n\nNo formula on this page.\n",
+    "punctuation": "# Punctuation\n\nThe slope $a$, the pair ($x$, $y$). A bare $t$ here, "
+                   "and $b$.\n",
 }
 
 
@@ -93,3 +95,85 @@ def test_without_katex_installed_the_build_says_how_to_install_it(tmp_path):
     with pytest.raises(ExtensionError, match="npm ci"):
         build(tmp_path, {"words": PAGES["words"]}, node_modules=empty)
 
+
+
+def test_inline_formulas_keep_the_punctuation_that_touches_them(site):
+    """``$a$,`` and ``($x$`` become one unbreakable span (math.css); the text stays."""
+    from bs4 import BeautifulSoup
+
+    out, _ = site
+    page = BeautifulSoup((out / "punctuation.html").read_text(encoding="utf-8"), "html.parser")
+    glued = []
+    for span in page.select("span.math-nowrap"):
+        formula = span.select_one("span.math")
+        tex = formula.select_one("annotation").get_text()
+        before, after = (
+            "".join(str(t) for t in nodes if isinstance(t, str))
+            for nodes in (formula.find_previous_siblings(string=True),
+                          formula.find_next_siblings(string=True)))
+        glued.append((before, tex, after))
+    assert glued == [("", "a", ","), ("(", "x", ","), ("", "y", ")."), ("", "b", ".")]
+    # a formula followed by a space ($t$ here) is left alone, and no character is lost
+    paragraph = page.select_one("p")
+    for formula in paragraph.select("span.math"):
+        formula.replace_with("#")
+    assert paragraph.get_text() == "The slope #, the pair (#, #). A bare # here, and #."
+    css = (out / "_static" / "offline_math" / "math.css").read_text(encoding="utf-8")
+    assert ".math-nowrap {\n  white-space: nowrap;" in css
+
+
+SLOW_TO_LISTEN = """\
+import socket, sys, time
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(sys.argv[1])        # the socket file exists from here on...
+time.sleep(0.3)                 # ...but connections are refused until
+server.listen()
+connection, _ = server.accept()
+connection.recv(1)
+"""
+
+
+def test_the_katex_server_is_connected_to_once_it_listens(tmp_path):
+    """A server whose socket file appears before it listens (Node.js does this for a
+    moment) is waited for, not a ConnectionRefusedError that stops the build."""
+    import sys
+
+    sys.path.insert(0, str(EXT_DIR))
+    import offline_math
+
+    class Server:
+        @classmethod
+        def build_command(cls, socket=None, port=None):
+            return [sys.executable, "-c", SLOW_TO_LISTEN, str(socket)]
+
+        @classmethod
+        def timeout_error(cls, timeout):
+            return TimeoutError(timeout)
+
+    process, sock = offline_math.start_server_process(Server, tmp_path, timeout=10)
+    sock.sendall(b"x")
+    sock.close()
+    assert process.wait(timeout=10) == 0
+    process.stdin.close()
+    process.stdout.close()
+
+    class Silent(Server):  # never listens: a clear error, and no process left behind
+        @classmethod
+        def build_command(cls, socket=None, port=None):
+            return [sys.executable, "-c", "import time; time.sleep(30)"]
+
+    started = []
+    real_popen = offline_math.subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    offline_math.subprocess.Popen = popen
+    try:
+        with pytest.raises(TimeoutError):
+            (tmp_path / "x").mkdir()
+            offline_math.start_server_process(Silent, tmp_path / "x", timeout=0.5)
+    finally:
+        offline_math.subprocess.Popen = real_popen
+    assert started[0].poll() is not None

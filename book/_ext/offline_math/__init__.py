@@ -15,6 +15,10 @@ the style sheet are then of one version), copies ``katex.min.css`` and the fonts
 (with ``math.css``, this folder's rules for formulas wider than a phone's screen).
 Nothing is committed and nothing goes to ``book/_static``.
 
+An inline formula and the punctuation that touches it (``$x$,`` or ``($x$``) are kept on one
+line: on a phone a comma or a full stop otherwise starts the next line alone. The
+formula itself may still break where KaTeX allows (after relations and operators).
+
 A formula KaTeX cannot parse is drawn by KaTeX in red with the error as its title; the
 build reports it as a warning with the page and the error, so ``-W`` fails the build.
 
@@ -31,6 +35,9 @@ import html
 import json
 import re
 import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +46,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -98,10 +106,53 @@ def katex_dist(app: Sphinx) -> Path:
 
 
 HERE = Path(__file__).resolve().parent
+# Punctuation that must not be parted from the formula it touches: closing marks after
+# it, opening marks before it.
+CLOSING = re.compile(r"^[.,;:!?)\]}\u2019\u201d\u2026'\"]+")
+OPENING = re.compile(r"[(\[{\u2018\u201c'\"]+$")
+NOWRAP_CLASS = "math-nowrap"
 
 
 def has_math(node: nodes.Node) -> bool:
     return isinstance(node, (nodes.math, nodes.math_block))
+
+
+class KeepPunctuationWithMath(SphinxPostTransform):
+    """Wrap an inline formula and the punctuation touching it in ``span.math-nowrap``.
+
+    ``math.css`` keeps that span on one line while the formula inside may still break.
+    Only the punctuation moves into the span: ``$x$, and`` becomes
+    ``<span class="math-nowrap"><math x>,</span> and``.
+    """
+
+    default_priority = 200
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        for math in list(self.document.findall(nodes.math)):
+            parent = math.parent
+            if parent is None or NOWRAP_CLASS in parent.get("classes", []):
+                continue
+            at = parent.index(math)
+            before = parent[at - 1] if at > 0 else None
+            after = parent[at + 1] if at + 1 < len(parent) else None
+            opening = (OPENING.search(before.astext()) if isinstance(before, nodes.Text)
+                       else None)
+            closing = CLOSING.match(after.astext()) if isinstance(after, nodes.Text) else None
+            if not (opening or closing):
+                continue
+            wrapper = nodes.inline(classes=[NOWRAP_CLASS])
+            if opening:
+                rest = before.astext()[: opening.start()]
+                parent.replace(before, nodes.Text(rest)) if rest else parent.remove(before)
+                wrapper += nodes.Text(opening.group())
+            if closing:
+                rest = after.astext()[closing.end():]
+                parent.replace(after, nodes.Text(rest)) if rest else parent.remove(after)
+            parent.replace(math, wrapper)
+            wrapper += math
+            if closing:
+                wrapper += nodes.Text(closing.group())
 
 
 def use_katex(app: Sphinx, config: Config) -> None:
@@ -154,6 +205,34 @@ def stop_katex(app: Sphinx, exception: Exception | None) -> None:
             pipe.close()
 
 
+def start_server_process(cls, rundir: Path, timeout: float):
+    """sphinxcontrib-katex's ``KaTeXServer.start_server_process``, without its race.
+
+    The original connects as soon as the server's socket file exists; Node.js creates the
+    file a moment before it listens, and a connection in that moment is refused
+    (``ConnectionRefusedError``, seen here when the machine was busy), which stopped the
+    build. This one tries again until the server listens, and stops the server process
+    if it never does.
+    """
+    socket_path = rundir / "katex.sock"
+    process = subprocess.Popen(cls.build_command(socket=socket_path), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, cwd=rundir)
+    deadline = time.monotonic() + timeout
+    while True:
+        if socket_path.is_socket():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(str(socket_path))
+                return process, sock
+            except ConnectionRefusedError:  # the file is there, the server not yet
+                sock.close()
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            process.communicate()
+            raise cls.timeout_error(timeout)
+        time.sleep(0.001)
+
+
 def copy_licence(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
@@ -163,6 +242,9 @@ def copy_licence(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinxcontrib.katex")
+    from sphinxcontrib import katex
+
+    katex.KaTeXServer.start_server_process = classmethod(start_server_process)
     app.add_config_value("offline_math_node_modules", "", "html", types=[str])
     # After Sphinx and Jupyter Book have set their defaults.
     app.connect("config-inited", use_katex, priority=900)
@@ -171,6 +253,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     ship_assets(app, STATIC_SUBDIR, katex_dist, copy=[CSS, "fonts"])
     # The book's own rules for display formulas on narrow screens (math.css, here).
     ship_assets(app, "offline_math", HERE, css=["math.css"], node=has_math)
+    app.add_post_transform(KeepPunctuationWithMath)
     app.connect("builder-inited", copy_licence)
     app.connect("html-page-context", css_only_where_math)
     app.connect("build-finished", stop_katex)
