@@ -118,6 +118,42 @@ def test_wide_formulas_scroll_from_their_start_on_a_phone(open_page, pages_with)
         visit.page.context.close()
 
 
+PUNCTUATION_ALONE = r"""() => Array.from(document.querySelectorAll('span.math')).filter(m => {
+    if (m.closest('.katex-display')) return false;
+    const wrap = m.parentElement.classList.contains('math-nowrap') ? m.parentElement : m;
+    const next = wrap === m ? m.nextSibling : m.nextSibling || null;
+    if (!next || next.nodeType !== 3 || !/^[.,;:)!?]/.test(next.data)) return false;
+    const range = document.createRange();
+    range.setStart(next, 0); range.setEnd(next, 1);
+    const mark = range.getBoundingClientRect(), formula = m.getBoundingClientRect();
+    return mark.top > formula.bottom - 4 || mark.left < formula.left;
+}).map(m => m.querySelector('annotation')?.textContent?.slice(0, 40))"""
+
+
+def test_pages_read_on_a_narrow_phone_without_sliding_sideways(browser, base_url, pages_with):
+    """At 360 px no page is wider than the screen (long inline code names, a long word in
+    a title and the hover-only heading permalink used to push three pages to 370-413 px),
+    and no comma or full stop after an inline formula starts a line (offline_math glues
+    them: span.math-nowrap; without it, 16 did at this width)."""
+    pages = pages_with('class="bd-article"')
+    assert len(pages) > 20
+    glued = 0
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    try:
+        tab = context.new_page()  # one tab for all pages: this test reads layout only
+        for page in pages:
+            tab.goto(base_url + page, wait_until="load")
+            tab.evaluate("async () => { await document.fonts.ready; }")
+            width = tab.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, f"{page} is {width} px wide on a 360 px phone"
+            alone = tab.evaluate(PUNCTUATION_ALONE)
+            assert alone == [], f"{page}: a line starts with the punctuation after {alone}"
+            glued += tab.evaluate("document.querySelectorAll('.math-nowrap').length")
+    finally:
+        context.close()
+    assert glued > 100  # the check had something to check
+
+
 def test_font_awesome_fonts_hold_only_the_glyphs_the_css_names(site_dir):
     """The theme's icon fonts are cut to the few glyphs its CSS draws (admonition titles,
     breadcrumbs); every one of those is still in the font."""
