@@ -49,7 +49,7 @@ test: $(STAMP) $(NODE_STAMP)
 	node --test tests/js/
 	$(BIN)/jupyter-book build book $(BOOK_FLAGS)
 	$(BIN)/python -m pytest -q --doctest-modules gdcode
-	$(BIN)/python -m pytest --cov=gdcode --cov-report=term
+	$(BIN)/python -m pytest --cov=gdcode --cov-report=term --durations=25
 
 bench: $(STAMP)
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet torch==2.13.0
