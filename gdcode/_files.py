@@ -54,8 +54,9 @@ def removing_new_folders_on_error(folder: Path) -> Iterator[None]:
         raise
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` via a temporary file in the same folder."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8; bytes as they are) to ``path`` via a temporary file in the
+    same folder."""
     path = Path(path)
     with removing_new_folders_on_error(path.parent):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,8 +64,12 @@ def write_atomically(path: Path, text: str) -> None:
             dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
         )
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
+            if isinstance(text, bytes):
+                with os.fdopen(handle, "wb") as file:
+                    file.write(text)
+            else:
+                with os.fdopen(handle, "w", encoding="utf-8") as file:
+                    file.write(text)
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -22,7 +22,6 @@ import io
 import os
 import re
 import struct
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +137,10 @@ def compress_figures(app: Sphinx, exception: Exception | None) -> None:
     """
     if exception is not None or app.builder.format != "html":
         return
+    from gdcode._files import write_atomically  # the project's one atomic writer
+
     folder = Path(app.outdir, getattr(app.builder, "imagedir", "_images"))
-    for name in sorted(set((getattr(app.builder, "images", {}) or {}).values())):
+    for name in sorted(image_sources(app)):
         path = folder / name
         if path.suffix.lower() != ".png" or not path.is_file():
             continue
@@ -148,13 +149,5 @@ def compress_figures(app: Sphinx, exception: Exception | None) -> None:
         except (OSError, ValueError) as error:
             logger.warning("theme_fixes: cannot read the figure %s: %s", path, error)
             continue
-        if smaller is None:
-            continue
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(smaller)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        if smaller is not None:
+            write_atomically(path, smaller)
