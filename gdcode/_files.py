@@ -54,9 +54,25 @@ def removing_new_folders_on_error(folder: Path) -> Iterator[None]:
         raise
 
 
+def _new_file_mode(path: Path) -> int:
+    """The permissions ``path`` gets: those of the file it replaces, or those ``open``
+    gives a new file (``0o666`` less the umask).
+
+    The temporary file from :func:`tempfile.mkstemp` is private (``0o600``); renamed
+    into place as it is, a figure or data file of the published site could not be read
+    by a web server running as another user.
+    """
+    with contextlib.suppress(OSError):
+        return path.stat().st_mode & 0o7777
+    mask = os.umask(0o022)  # the only way to read the umask is to set it...
+    os.umask(mask)  # ...and put it back at once
+    return 0o666 & ~mask
+
+
 def write_atomically(path: Path, text: str | bytes) -> None:
     """Write ``text`` (UTF-8; bytes as they are) to ``path`` via a temporary file in the
-    same folder."""
+    same folder. The file ends up with the permissions of the one it replaces, or of a
+    file ``open`` would create."""
     path = Path(path)
     with removing_new_folders_on_error(path.parent):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +86,7 @@ def write_atomically(path: Path, text: str | bytes) -> None:
             else:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:
                     file.write(text)
+            os.chmod(temporary, _new_file_mode(path))
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -41,12 +41,12 @@ import copy
 import json
 import math
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from ._files import write_atomically
 from .activations import relu, relu_grad
 from .datasets import make_line
 from .losses import softmax_cross_entropy
@@ -437,16 +437,8 @@ DATA_FILES = {
 
 
 def _write_json(path: Path, value) -> None:
-    """Write ``value`` as strict JSON to ``path`` via a temporary file (no half-written file)."""
-    text = json.dumps(value, allow_nan=False, separators=(",", ":"))
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write ``value`` as strict JSON to ``path`` atomically (no half-written file)."""
+    write_atomically(path, json.dumps(value, allow_nan=False, separators=(",", ":")) + "\n")
 
 
 def write_explorables_data(directory: str | os.PathLike) -> dict[str, Path]:

@@ -318,3 +318,26 @@ def test_download_arguments_are_named(kwargs, error, match, tmp_path):
     kwargs.setdefault("cache_dir", tmp_path)
     with pytest.raises(error, match=match):
         load_mnist(source="full", **kwargs)
+
+
+def test_atomic_writes_get_the_permissions_open_would_give(tmp_path):
+    """The temporary file of an atomic write is private (0600); renamed into place as it
+    was, a published figure or data file could not be read by a web server running as
+    another user. A new file gets 0666 less the umask, a replaced file keeps its mode."""
+    from gdcode._files import write_atomically
+
+    mask = os.umask(0o027)
+    try:
+        write_atomically(tmp_path / "new.txt", "text")
+        write_atomically(tmp_path / "new.bin", b"\x00\x01")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "new.bin").stat().st_mode & 0o777 == 0o640
+
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old")
+    kept.chmod(0o604)
+    write_atomically(kept, "new")
+    assert kept.read_text() == "new" and kept.stat().st_mode & 0o777 == 0o604
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt", "new.bin", "new.txt"]

@@ -68,7 +68,9 @@ def test_404_page_links_work_from_any_depth(site, base_url):
         assert url.startswith(prefix), (url, prefix)
         target = site / url[len(prefix):]
         assert target.is_file() or (target / "index.html").is_file(), url
-    assert f'href="{prefix}_static/styles/pydata-sphinx-theme.css' in html
+    sheet = re.search(rf'<link rel="stylesheet" href="{prefix}(_static/bundles/[^"?]+)', html)
+    assert sheet, "the 404 page links no style sheet bundle"  # css_bundles.py
+    assert "/* styles/pydata-sphinx-theme.css */" in (site / sheet.group(1)).read_text()
     assert f'href="{prefix}chapters/welcome.html"' in html
 
 
@@ -98,6 +100,14 @@ def test_open_graph_metadata(site, base_url, page):
     assert html.count('<meta name="description"') == 1, page
 
 
+def test_every_published_file_is_readable_by_everyone(site):
+    """A web server running as another user must be able to read every file: files
+    written through a private temporary file (figures, data, bundles) once kept its 0600."""
+    private = [p.relative_to(site).as_posix() for p in site.rglob("*")
+               if p.is_file() and not p.stat().st_mode & 0o004]
+    assert not private, f"{len(private)} files unreadable by others, e.g. {private[:5]}"
+
+
 def test_book_static_files_on_every_page(site):
     """book/_static holds the favicon, the logo and book.css; every page uses them."""
     for name in ("favicon.svg", "logo.svg", "book.css"):
@@ -108,4 +118,6 @@ def test_book_static_files_on_every_page(site):
         if page == "index.html":  # only a redirect to the first chapter
             continue
         assert re.search(r'<link rel="icon" href="[^"]*_static/favicon\.svg', html), page
-        assert re.search(r'href="[^"]*_static/book\.css', html), page
+        sheets = re.findall(r'<link rel="stylesheet" href="[^"]*(_static/[^"?]+)', html)
+        assert any("/* book.css */" in (site / s).read_text(encoding="utf-8")
+                   for s in sheets), page  # in one of the page's bundles (css_bundles.py)
