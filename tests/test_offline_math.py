@@ -72,6 +72,31 @@ def test_style_sheet_and_fonts_are_served_by_the_site_only_where_there_is_math(s
     assert "cdn" not in (out / "maths.html").read_text(encoding="utf-8").lower()
 
 
+def test_katex_fonts_keep_exactly_the_characters_the_pages_use(site):
+    """The site's KaTeX fonts are cut to the characters of its pages (offline_math's
+    subset_katex_fonts): every character a page shows that a font has is still there,
+    and the rest of KaTeX's glyphs (ℵ, for one) are gone."""
+    from fontTools.ttLib import TTFont
+
+    out, _ = site
+    text = "".join(re.sub(r"<[^>]*>", " ", p.read_text(encoding="utf-8"))
+                   for p in out.rglob("*.html"))
+    assert "∂" in text and "←" in text  # from the formulas of maths.md
+    shown = {ord(c) for c in text}
+    original = NODE_MODULES / "katex" / "dist" / "fonts"
+    fonts = sorted((out / "_static" / "katex" / "fonts").glob("*.woff2"))
+    assert len(fonts) >= 19, fonts
+    for font in fonts:
+        before = set(TTFont(original / font.name).getBestCmap())
+        after = set(TTFont(font).getBestCmap())
+        assert after <= before and (before & shown) <= after, font.name
+    main = "KaTeX_Main-Regular.woff2"
+    assert 0x2135 in TTFont(original / main).getBestCmap()  # ℵ: KaTeX has it...
+    assert 0x2135 not in TTFont(out / "_static" / "katex" / "fonts" / main).getBestCmap()
+    cut = (out / "_static" / "katex" / "fonts" / main).stat().st_size
+    assert cut < 0.6 * (original / main).stat().st_size
+
+
 def test_a_formula_katex_cannot_typeset_is_a_warning_naming_the_page(tmp_path):
     _, warnings = build(tmp_path, {
         "bad": "# Bad\n\nA typo: $\\fraq{1}{2}$ and a brace too few: $x^{2$.\n",
@@ -177,3 +202,31 @@ def test_the_katex_server_is_connected_to_once_it_listens(tmp_path):
     finally:
         offline_math.subprocess.Popen = real_popen
     assert started[0].poll() is not None
+
+
+def test_cutting_a_katex_font_logs_nothing(tmp_path, caplog):
+    """KaTeX's fonts carry creation dates that fontTools calls "very low" (80 lines in a
+    book build's log); the cut is quiet about that and keeps every other message."""
+    import logging
+    import shutil
+    import sys
+
+    from fontTools.ttLib import TTFont
+
+    sys.path.insert(0, str(EXT_DIR))
+    from _fonts import subset_font
+
+    original = NODE_MODULES / "katex" / "dist" / "fonts" / "KaTeX_Main-Regular.ttf"
+    with caplog.at_level(logging.INFO, logger="fontTools"):
+        TTFont(original)["head"].created  # noqa: B018 (reading it is what logs)
+    assert "timestamp seems very low" in caplog.text  # so this test can see it
+    caplog.clear()
+    font = tmp_path / original.name
+    shutil.copyfile(original, font)
+    with caplog.at_level(logging.INFO, logger="fontTools"):
+        size = subset_font(font, range(32, 127))
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert size == font.stat().st_size < original.stat().st_size / 2
+    assert set(TTFont(font).getBestCmap()) <= set(range(32, 127))
+    with pytest.raises(ValueError, match=r"not a font file this can write: .*\.css"):
+        subset_font(tmp_path / "x.css", [65])

@@ -36,6 +36,7 @@ import json
 import re
 import shutil
 import socket
+import string
 import subprocess
 import time
 from pathlib import Path
@@ -240,6 +241,42 @@ def copy_licence(app: Sphinx) -> None:
     shutil.copyfile(package / "LICENSE", Path(app.outdir, "_static", STATIC_SUBDIR, "LICENSE"))
 
 
+TAG = re.compile(r"<[^>]*>")
+
+
+def characters_on_pages(outdir: Path) -> set[int]:
+    """Every character in the text of every page of the built site, and printable ASCII.
+
+    A superset of what KaTeX's HTML draws in its fonts (formulas, and everything else);
+    read from every page, so a rebuild that wrote a few pages keeps the others' glyphs.
+    """
+    used = {ord(c) for c in string.printable}
+    for page in Path(outdir).rglob("*.html"):
+        used |= {ord(c) for c in html.unescape(TAG.sub(" ", page.read_text(encoding="utf-8")))}
+    return used
+
+
+def subset_katex_fonts(app: Sphinx, exception: Exception | None) -> None:
+    """Cut the copies of KaTeX's fonts in the site to the characters the book uses.
+
+    A page with math loads four to six of them (KaTeX_Main-Regular, Math-Italic, Size1,
+    ...: 60 KB on a chapter); cut down they are about 35 KB. The copies are made afresh at
+    the start of every build (``ship_assets``), so each build cuts full fonts. The
+    ``.woff`` and ``.ttf`` copies (for browsers without WOFF2) are cut too.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    from _fonts import FLAVOURS, subset_font  # book/_ext/_fonts.py
+
+    folder = Path(app.outdir, "_static", STATIC_SUBDIR, "fonts")
+    if not folder.is_dir():
+        return
+    used = characters_on_pages(Path(app.outdir))
+    for font in sorted(folder.iterdir()):
+        if font.suffix in FLAVOURS:
+            subset_font(font, used)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinxcontrib.katex")
     from sphinxcontrib import katex
@@ -257,4 +294,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", copy_licence)
     app.connect("html-page-context", css_only_where_math)
     app.connect("build-finished", stop_katex)
+    app.connect("build-finished", subset_katex_fonts)
     return {"version": "2.0.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -213,8 +213,7 @@ def subset_fonts(app: Sphinx, exception: Exception | None) -> None:
     """Cut Font Awesome's fonts in the built site to the glyphs the site's CSS names."""
     if exception is not None or app.builder.format != "html":
         return
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    from _fonts import subset_font  # book/_ext/_fonts.py, shared with offline_math
 
     static = Path(app.outdir, "_static")
     folder = Path(app.outdir, *FONTS_DIR)
@@ -223,23 +222,11 @@ def subset_fonts(app: Sphinx, exception: Exception | None) -> None:
     used: set[int] = set()
     for sheet in static.rglob("*.css"):
         used |= glyphs_named(sheet.read_text(encoding="utf-8"))
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.notdef_outline = True
     for stem in FONT_FILES:
         for suffix in (".woff2", ".ttf"):
             path = folder / (stem + suffix)
-            if not path.is_file():
-                continue
-            font = TTFont(path)
-            keep = used & set(font.getBestCmap())
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(unicodes=sorted(keep))
-            subsetter.subset(font)
-            font.flavor = "woff2" if suffix == ".woff2" else None
-            partial = path.with_name(path.name + ".part")
-            font.save(partial)
-            partial.replace(path)  # never a half-written font in the site
+            if path.is_file():
+                subset_font(path, used)
 
 
 CLASS_ATTR = re.compile(r'class="([^"]*\bfa-[^"]*)"')
