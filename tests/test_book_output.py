@@ -144,7 +144,7 @@ def test_internal_links_resolve(site):
         return ids_cache[path]
 
     # The 404 page links with absolute paths under the published path (html.baseurl).
-    found = re.search(r'href="(/[^"]*?)_static/styles/', (site / "404.html").read_text())
+    found = re.search(r'href="(/[^"]*?)_static/', (site / "404.html").read_text())
     prefix = found.group(1) if found else "/"
     for page_path in all_pages(site):
         for a in soup(page_path).find_all("a", href=True):

@@ -146,6 +146,9 @@ def test_the_bundled_page_looks_the_same_in_a_browser(tmp_path, browser):
         try:
             tab.goto(f"http://127.0.0.1:{server.server_address[1]}/{path}")
             tab.wait_for_load_state("load")
+            # a background image's timing entry can come just after the load event
+            tab.wait_for_function("performance.getEntriesByType('resource')"
+                                  ".some(e => e.name.endsWith('.png'))", timeout=10_000)
             return tab.evaluate("""() => {
                 const icon = getComputedStyle(document.querySelector('.icon'));
                 const images = performance.getEntriesByType('resource')

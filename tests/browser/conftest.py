@@ -73,10 +73,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def _site_prefix(site_dir) -> str:
-    """The path of html_baseurl, read from the 404 page's link to the theme's CSS."""
+    """The path of html_baseurl, read from the 404 page's link to its style sheet bundle."""
     page = site_dir / "404.html"
     text = page.read_text(encoding="utf-8") if page.is_file() else ""
-    found = re.search(r'href="(/[^"]*?)_static/styles/', text)
+    found = re.search(r'href="(/[^"]*?)_static/', text)
     return found.group(1) if found and found.group(1) != "/" else ""
 
 
