@@ -1,24 +1,24 @@
-"""One stylesheet per page instead of sixteen.
+"""Two stylesheet requests per page instead of twelve to seventeen.
 
-A chapter linked 13 to 18 stylesheets (the theme's, Sphinx's, each extension's, the
-book's), every one render-blocking: on a phone each is a request the first paint waits
-for. After the build, each page's ``<link rel="stylesheet">`` tags are replaced by one
-link to a bundle, ``_static/bundles/<hash>.css``: the same files' text, in the page's
-order (so the cascade is unchanged), ``@import``\\s inlined and every relative ``url()``
-rewritten to point from the bundle's folder to the file it pointed to before.
+A page linked 12 to 17 stylesheets (the theme's, Sphinx's, each extension's, the book's),
+every one render-blocking: on a phone each is a request the first paint waits for. After
+the build each page's ``<link rel="stylesheet">`` tags under ``_static/`` are replaced by
+links to two bundles in ``_static/bundles/``: the same files' text, in the page's order
+(so the cascade is unchanged), ``@import``\\s inlined and every relative ``url()``
+rewritten to point from the bundles' folder to the file it pointed to before.
 
-In fact two bundles: the files every page links first (the theme's and Sphinx's, about
-90 KB of the ~100 KB gzipped) form one bundle that all pages share, so a reader's browser
-fetches it once for the whole book, and the rest of a page's list (math, quiz, widget and
-the book's own CSS) a second, small one. A bundle is named by the hash of its list of
-files, so pages with the same list share it.
+The first bundle holds the files every page links first (the theme's and Sphinx's, about
+90 KB of the ~100 KB gzipped): all pages share it, so a reader's browser fetches it once
+for the whole book. The second holds the rest of the page's list (math, quiz, widget and
+the book's own CSS) and is small. A bundle is named by the hash of its list of files, so
+pages with the same list share it.
 
 A rebuild in the same folder leaves unchanged pages alone, so the list of files behind
 each bundle is kept in the doctree folder and every bundle is written again at the end
 of every build, from the files then in ``_static/``.
 
 Links that are not plain stylesheets under ``_static/`` (another site's, a ``media``
-other than ``all``, alternate stylesheets) stay as they are, after the bundle.
+other than ``all``, alternate stylesheets) stay where they are.
 """
 
 from __future__ import annotations
