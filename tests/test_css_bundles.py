@@ -130,6 +130,16 @@ def test_what_cannot_be_bundled_is_named(tmp_path, css, match):
         css_text(tmp_path, "bad.css")
 
 
+def test_a_sheet_that_cannot_be_bundled_leaves_every_page_as_it_was(tmp_path):
+    site = make_site(tmp_path / "site")
+    (site / "_static" / "two.css").write_text('@import url("https://example.invalid/x.css");\n')
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    with pytest.raises(BundleError, match=r"two\.css: cannot bundle"):
+        bundle_site(site, tmp_path / "css_bundles.json")
+    after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert after == before  # no page rewritten, no bundle, no manifest
+
+
 def test_the_bundled_page_looks_the_same_in_a_browser(tmp_path, browser):
     """Computed colours (the cascade) and loaded images (the rewritten URLs) are the same
     before and after bundling."""

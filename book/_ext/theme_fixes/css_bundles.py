@@ -117,9 +117,9 @@ def bundle_name(paths: list[str]) -> str:
     return hashlib.sha256("\n".join(paths).encode()).hexdigest()[:16] + ".css"
 
 
-def write_bundle(static: Path, name: str, paths: list[str]) -> None:
-    parts = [f"/* {path} */\n{css_text(static, path).strip()}\n" for path in paths]
-    write_atomically(static / BUNDLE_DIR / name, "".join(parts).encode("utf-8"))
+def bundle_text(static: Path, paths: list[str]) -> str:
+    """The bundle of ``paths`` (under ``static``), each file headed by its name."""
+    return "".join(f"/* {path} */\n{css_text(static, path).strip()}\n" for path in paths)
 
 
 def common_prefix(lists: list[list[str]]) -> list[str]:
@@ -188,17 +188,20 @@ def bundle_site(outdir: Path, manifest_file: Path) -> dict[str, list[str]]:
             fresh[page] = (html, links)
             lists.append([path for _, _, path in links])
     shared = common_prefix(lists)
-    for page, (html, links) in fresh.items():
+    pages: dict[Path, list[str]] = {}
+    for page, (_, links) in fresh.items():
         paths = [path for _, _, path in links]
         parts = [shared, paths[len(shared):]] if shared else [paths]
-        names = []
-        for part in parts:
-            if part:
-                names.append(bundle_name(part))
-                bundles[names[-1]] = part
+        pages[page] = [bundle_name(part) for part in parts if part]
+        bundles.update((bundle_name(part), part) for part in parts if part)
+    # Every bundle is made before anything is written: a style sheet that cannot be
+    # bundled (BundleError) leaves every page with its own links.
+    texts = {name: bundle_text(static, paths) for name, paths in sorted(bundles.items())}
+    for name, text in texts.items():
+        write_atomically(static / BUNDLE_DIR / name, text.encode("utf-8"))
+    for page, names in pages.items():
+        html, links = fresh[page]
         write_atomically(page, rewrite_head(html, links, names))
-    for name, paths in sorted(bundles.items()):
-        write_bundle(static, name, paths)
     write_atomically(manifest_file, json.dumps(bundles, indent=1, sort_keys=True))
     return bundles
 
