@@ -84,7 +84,7 @@ def default_pages(site: Path, every: bool = True) -> list[str]:
     return ([root_doc] if (site / root_doc).is_file() else []) + pages
 
 
-def run(url: str, form_factor: str, report: Path, chromium: str) -> dict[str, int]:
+def run(url: str, form_factor: str, report: Path, chromium: str) -> dict:
     command = [
         str(LIGHTHOUSE),
         url,
@@ -100,8 +100,7 @@ def run(url: str, form_factor: str, report: Path, chromium: str) -> dict[str, in
         command.append("--preset=desktop")
     env = dict(os.environ, CHROME_PATH=chromium)
     subprocess.run(command, check=True, env=env, cwd=ROOT)
-    result = json.loads(report.read_text())
-    return scores(result)
+    return json.loads(report.read_text())  # the whole result (scores: ``scores``)
 
 
 def median_run(results: list[dict]) -> dict:
@@ -177,12 +176,11 @@ def main(argv: list[str] | None = None) -> int:
             for form_factor in forms:
                 name = page.replace("/", "__").removesuffix(".html")
                 report = args.out / f"{name}.{form_factor}.json"
-                results = []
-                for _ in range(args.runs):
-                    run(base + page, form_factor, report, args.chromium)
-                    results.append(json.loads(report.read_text()))
+                results = [run(base + page, form_factor, report, args.chromium)
+                           for _ in range(args.runs)]
                 kept = median_run(results)
-                report.write_text(json.dumps(kept))
+                if args.runs > 1:  # the report on disk is the last run's
+                    report.write_text(json.dumps(kept))
                 found = scores(kept)
                 row = " ".join(f"{found[c]:13d}" for c in CATEGORIES)
                 spread = sorted(scores(r)["performance"] for r in results)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -73,6 +74,16 @@ def collected_pages() -> list[str]:
     pages |= {f"{Path(f).with_suffix('')}.html" for f in files}
     pages |= {"index.html", "genindex.html", "search.html"}
     return sorted(pages)
+
+
+STYLESHEET = re.compile(r'<link rel="stylesheet" href="[^"]*?(_static/[^"?]+)')
+
+
+def page_css(site: Path, html: str) -> str:
+    """The text of the style sheets a built page links: its bundles, in which
+    book/_ext/theme_fixes/css_bundles.py heads each file with a ``/* <name> */`` comment."""
+    return "".join((site / sheet).read_text(encoding="utf-8")
+                   for sheet in STYLESHEET.findall(html))
 
 
 def built_pages(site: Path) -> list[str]:

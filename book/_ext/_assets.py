@@ -31,6 +31,10 @@ demand). ``source`` may be a function of the app, for files found only once the 
 read (offline_math finds MathJax in ``node_modules`` that way). ``node=None`` links the
 files from every page (use sparingly: it costs every page its weight).
 
+``site_pages(outdir)`` lists the pages of the built site, for the extensions that finish
+the written pages at ``build-finished`` (the style sheet bundles, the asset checksums,
+the icon check, the KaTeX font cut).
+
 ``_ext/`` is on ``sys.path`` because ``_config.yml`` lists ``gdcode_build`` under
 ``sphinx.local_extensions`` (Jupyter Book adds that folder to ``sys.path``); that is what
 lets ``import _assets`` and the ``extra_extensions`` names resolve.
@@ -46,10 +50,19 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
-__all__ = ["ship_assets", "page_has"]
+__all__ = ["ship_assets", "page_has", "site_pages"]
 
 
 NodeTest = type[nodes.Node] | Callable[[nodes.Node], bool] | None
+
+
+def site_pages(outdir: str | Path) -> list[Path]:
+    """The HTML pages of a built site, sorted: every ``.html`` file except those under
+    ``_static/`` and ``_sources/`` (copies, not pages). For the extensions that finish
+    the written pages at ``build-finished``."""
+    outdir = Path(outdir)
+    return [page for page in sorted(outdir.rglob("*.html"))
+            if page.relative_to(outdir).parts[0] not in ("_static", "_sources")]
 
 
 def page_has(doctree: nodes.document | None, node: NodeTest) -> bool:

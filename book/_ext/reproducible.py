@@ -53,6 +53,7 @@ import zlib
 from pathlib import Path
 
 import nbformat
+from _assets import site_pages  # book/_ext/_assets.py
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -248,9 +249,7 @@ def refresh_asset_checksums(outdir: Path) -> int:
     outdir = Path(outdir)
     checksums: dict[Path, str] = {}
     changed = 0
-    for page in sorted(outdir.rglob("*.html")):
-        if page.relative_to(outdir).parts[0] in ("_static", "_sources"):
-            continue
+    for page in site_pages(outdir):
         text = page.read_text(encoding="utf-8")
 
         def fix(match: re.Match, page: Path = page) -> str:

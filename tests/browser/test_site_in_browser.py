@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_site import ROOT, built_pages, collected_pages, describe_violations
+from browser_site import ROOT, built_pages, collected_pages, describe_violations, page_css
 
 pytestmark = pytest.mark.browser
 
@@ -85,15 +85,12 @@ def test_the_book_has_math_served_by_itself(site_dir, pages_with):
     assert math_pages, "no page of the built book contains math"
     assert (site_dir / "_static" / "katex" / "katex.min.css").is_file()
     assert any((site_dir / "_static" / "katex" / "fonts").glob("*.woff2"))
-    sheet = re.compile(r'<link rel="stylesheet" href="[^"]*(_static/[^"?]+)')
     for page in built_pages(site_dir):
         html = (site_dir / page).read_text(encoding="utf-8")
         has_math = 'class="math' in html
-        # the style sheets come in bundles (theme_fixes/css_bundles.py), each file headed
-        # by a comment with its name
-        bundled = "".join((site_dir / s).read_text(encoding="utf-8")
-                          for s in sheet.findall(html))
-        assert ("/* katex/katex.min.css */" in bundled) == has_math, (page, has_math)
+        # the style sheets come in bundles (theme_fixes/css_bundles.py)
+        assert ("/* katex/katex.min.css */" in page_css(site_dir, html)) == has_math, (
+            page, has_math)
 
 
 # A display formula whose line starts left of its box cannot be scrolled back to: on a

@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _assets import page_has, ship_assets
+from _assets import page_has, ship_assets, site_pages
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -251,7 +251,7 @@ def characters_on_pages(outdir: Path) -> set[int]:
     read from every page, so a rebuild that wrote a few pages keeps the others' glyphs.
     """
     used = {ord(c) for c in string.printable}
-    for page in Path(outdir).rglob("*.html"):
+    for page in site_pages(outdir):
         used |= {ord(c) for c in html.unescape(TAG.sub(" ", page.read_text(encoding="utf-8")))}
     return used
 
@@ -260,7 +260,7 @@ def subset_katex_fonts(app: Sphinx, exception: Exception | None) -> None:
     """Cut the copies of KaTeX's fonts in the site to the characters the book uses.
 
     A page with math loads four to six of them (KaTeX_Main-Regular, Math-Italic, Size1,
-    ...: 60 KB on a chapter); cut down they are about 35 KB. The copies are made afresh at
+    ...: 60 KB on a chapter); cut down they are about 40 KB. The copies are made afresh at
     the start of every build (``ship_assets``), so each build cuts full fonts. The
     ``.woff`` and ``.ttf`` copies (for browsers without WOFF2) are cut too.
     """

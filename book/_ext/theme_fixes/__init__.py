@@ -25,8 +25,8 @@ built site in a browser.
   used: the search page (the search box on other pages opens that page). Figures get
   their width and height, lazy loading below the first screen, and a 256-colour palette
   that makes the PNGs about four times smaller (``figures.py``).
-* **One stylesheet request instead of sixteen**: after the build each page's stylesheet
-  links are replaced by two bundles, one shared by every page and one for the page's own
+* **Two stylesheet requests instead of twelve to seventeen**: after the build each page's
+  stylesheet links are replaced by two bundles, one shared by every page and one for the page's own
   extras (``css_bundles.py``).
 * **Page descriptions**: each page gets a ``<meta name="description">`` made from its
   first paragraph unless it sets one itself (search engines show it).

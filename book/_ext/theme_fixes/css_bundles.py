@@ -29,6 +29,7 @@ import posixpath
 import re
 from pathlib import Path
 
+from _assets import site_pages  # book/_ext/_assets.py
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -151,19 +152,9 @@ def rewrite_head(html: str, links: list[tuple[str, str, str]], bundles: list[str
     return head + html[end:]
 
 
-def _pages(outdir: Path) -> list[Path]:
-    return [page for page in sorted(outdir.rglob("*.html"))
-            if page.relative_to(outdir).parts[0] not in ("_static", "_sources")]
-
-
 def bundle_site(outdir: Path, manifest_file: Path) -> dict[str, list[str]]:
-    """Bundle every page's stylesheets under ``outdir``; returns ``{bundle: files}``.
-
-    The files every page links first (the theme's and Sphinx's, most of the bytes) go
-    into one bundle all pages share, so a reader's browser fetches them once for the
-    whole book; the rest of a page's list (math, quizzes, widgets, the book's own CSS)
-    into a second, small one.
-    """
+    """Bundle every page's stylesheets under ``outdir`` (see the module's docstring);
+    returns ``{bundle: files}``, which is also written to ``manifest_file``."""
     outdir = Path(outdir)
     static = outdir / STATIC.rstrip("/")
     try:
@@ -173,7 +164,7 @@ def bundle_site(outdir: Path, manifest_file: Path) -> dict[str, list[str]]:
     fresh: dict[Path, tuple[str, list]] = {}
     lists: list[list[str]] = []
     bundles: dict[str, list[str]] = {}
-    for page in _pages(outdir):
+    for page in site_pages(outdir):
         html = page.read_text(encoding="utf-8")
         end = html.find("</head>")
         links = stylesheet_links(html[:end]) if end >= 0 else []

@@ -31,6 +31,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from _assets import site_pages  # book/_ext/_assets.py
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -247,9 +248,7 @@ def check_icons(app: Sphinx, exception: Exception | None) -> None:
         return
     known = {name for _, name in ICONS}
     unknown: dict[str, str] = {}
-    for page in sorted(Path(app.outdir).rglob("*.html")):
-        if "_static" in page.parts:
-            continue
+    for page in site_pages(app.outdir):
         for name in icons_used(page.read_text(encoding="utf-8")) - known:
             unknown.setdefault(name, page.relative_to(app.outdir).as_posix())
     for name, page in sorted(unknown.items()):
