@@ -5,9 +5,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import early
 import numpy as np
 import pytest
 from browser_site import CHROMIUM_FLAGS, missing
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the slow set-up the selected tests need now, beside the tests (``early.py``)."""
+    if session.config.option.collectonly:
+        return
+    early.start_for(name for item in session.items
+                    for name in getattr(item, "fixturenames", ()))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    early.cleanup()
 
 
 @pytest.fixture

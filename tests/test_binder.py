@@ -42,6 +42,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, quote, urlsplit
 
+import early
 import pytest
 import yaml
 
@@ -129,8 +130,7 @@ def _clean_env(venv: Path, home: Path) -> dict[str, str]:
 
 def _run(cmd, *, cwd, env, timeout, what):
     try:
-        result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                                timeout=timeout)
+        result = early.run(cmd, cwd=cwd, env=env, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"{what} did not finish within {timeout} s: {exc}")
     if result.returncode != 0:
@@ -139,10 +139,12 @@ def _run(cmd, *, cwd, env, timeout, what):
     return result
 
 
-@pytest.fixture(scope="module")
-def binder_env(tmp_path_factory):
-    """A copy of the repository with its Binder environment installed, as repo2docker does."""
-    root = tmp_path_factory.mktemp("binder")
+def _install_binder_env(root: Path) -> SimpleNamespace:
+    """A copy of the repository with its Binder environment installed, as repo2docker does.
+
+    Minutes of pip and of executing every chapter: an early job (``early.py``), begun
+    when collection ends, so it runs beside the other modules' tests.
+    """
     repo, venv, home = root / "repo", root / "venv", root / "home"
     home.mkdir()
     for rel in _repo_files():
@@ -166,6 +168,14 @@ def binder_env(tmp_path_factory):
         _run([str(post_build)], cwd=repo, env=_clean_env(venv, home),
              timeout=POSTBUILD_TIMEOUT, what="binder/postBuild")
     return SimpleNamespace(repo=repo, venv=venv, home=home, env=_clean_env(venv, home))
+
+
+early.register("binder-env", _install_binder_env, fixture="binder_env")
+
+
+@pytest.fixture(scope="module")
+def binder_env():
+    return early.result("binder-env")
 
 
 def _get(url: str, token: str, *, follow: bool = True):
@@ -408,8 +418,8 @@ def _contents(server, path: str) -> dict:
     return model["content"]
 
 
-def _run_all(browser, server, urlpath: str, shot: str) -> dict:
-    """Open ``urlpath`` as the launch button does, Run All, and read what is on screen."""
+def _start_run_all(browser, server, urlpath: str) -> SimpleNamespace:
+    """Open ``urlpath`` as the launch button does and click Run All; do not wait for it."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -420,7 +430,22 @@ def _run_all(browser, server, urlpath: str, shot: str) -> dict:
                                timeout=90_000)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        deadline = time.monotonic() + RUN_ALL_TIMEOUT
+    except BaseException:
+        page.close()
+        raise
+    return SimpleNamespace(page=page, errors=errors, urlpath=urlpath,
+                           deadline=time.monotonic() + RUN_ALL_TIMEOUT)
+
+
+def _run_all(browser, server, urlpath: str, shot: str) -> dict:
+    """Open ``urlpath`` as the launch button does, Run All, and read what is on screen."""
+    return _finish_run_all(_start_run_all(browser, server, urlpath), shot)
+
+
+def _finish_run_all(run: SimpleNamespace, shot: str) -> dict:
+    """Wait until every cell of a started Run All has run; read what is on screen."""
+    page, urlpath, deadline, errors = run.page, run.urlpath, run.deadline, run.errors
+    try:
         settled = 0
         while True:
             seen = page.evaluate(OUTPUTS_JS)
@@ -502,9 +527,32 @@ def _launch(chapter: str) -> tuple[str, str]:
     return urlpath, urlpath[len("tree/"):]
 
 
+def _solutions_links(student_text: str) -> set[str]:
+    return set(re.findall(r"\]\(([^)\s]+-solutions\.ipynb)\)", student_text))
+
+
+def _outcome(finish) -> tuple[bool, object]:
+    """``(True, value)`` from ``finish()``, or ``(False, the error it raised)``."""
+    try:
+        return True, finish()
+    except (Exception, pytest.fail.Exception) as exc:
+        return False, exc
+
+
+@pytest.fixture(scope="module")
+def solutions_runs() -> dict:
+    """Run All of a chapter's solutions notebook, begun beside its student notebook's.
+
+    Each Run All executes the whole chapter in its own kernel; side by side the two use
+    both cores. The student test leaves the solutions run's outcome here for the
+    solutions test, which runs it itself when it finds none (e.g. run alone).
+    """
+    return {}
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("chapter", executable_chapters())
-def test_student_notebook_reads_like_the_page(server, browser, chapter):
+def test_student_notebook_reads_like_the_page(server, browser, solutions_runs, chapter):
     urlpath, path = _launch(chapter)
     model = _contents(server, path)
     text = _notebook_text(model)
@@ -514,17 +562,32 @@ def test_student_notebook_reads_like_the_page(server, browser, chapter):
     assert not keys, f"{path}: quiz answer key in the notebook: {keys[:2]}"
 
     total, in_solutions = page_figures(chapter)
-    seen = _run_all(browser, server, urlpath, Path(path).stem)
+    links = _solutions_links(text)
+    student = _start_run_all(browser, server, urlpath)
+    solutions = None
+    if len(links) == 1:
+        solutions_path = posixpath.normpath(posixpath.join(posixpath.dirname(path), *links))
+        ok, solutions = _outcome(lambda: _start_run_all(browser, server,
+                                                        f"tree/{solutions_path}"))
+        if not ok:
+            solutions_runs[chapter] = (False, solutions)
+            solutions = None
+    try:
+        seen = _finish_run_all(student, Path(path).stem)
+    finally:
+        if solutions is not None:
+            solutions_runs[chapter] = _outcome(
+                lambda: _finish_run_all(solutions, Path(solutions_path).stem))
     _check_what_a_student_sees(path, seen, model, total - in_solutions)
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("chapter", executable_chapters())
-def test_solutions_notebook_is_linked_and_complete(server, browser, chapter):
+def test_solutions_notebook_is_linked_and_complete(server, browser, solutions_runs, chapter):
     urlpath, path = _launch(chapter)
     student = _notebook_text(_contents(server, path))
     lines = solution_lines(chapter)
-    links = set(re.findall(r"\]\(([^)\s]+-solutions\.ipynb)\)", student))
+    links = _solutions_links(student)
     if not lines:
         assert not links, f"{path} links a solutions notebook but the chapter has no solution"
         pytest.skip(f"{chapter} has no exercise solutions")
@@ -538,5 +601,10 @@ def test_solutions_notebook_is_linked_and_complete(server, browser, chapter):
     assert not keys, f"{solutions_path}: quiz answer key in the notebook: {keys[:2]}"
 
     total, _ = page_figures(chapter)
-    seen = _run_all(browser, server, f"tree/{solutions_path}", Path(solutions_path).stem)
+    if chapter in solutions_runs:
+        ok, seen = solutions_runs.pop(chapter)
+        if not ok:
+            raise seen
+    else:
+        seen = _run_all(browser, server, f"tree/{solutions_path}", Path(solutions_path).stem)
     _check_what_a_student_sees(solutions_path, seen, model, total)

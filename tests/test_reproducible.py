@@ -22,6 +22,7 @@ import sys
 import zlib
 from pathlib import Path
 
+import early
 import nbformat
 import pytest
 
@@ -76,22 +77,33 @@ def compare_trees(a: Path, b: Path) -> list[str]:
     return problems
 
 
-@pytest.fixture(scope="module")
-def second_build(tmp_path_factory):
-    if not (MAIN_HTML / "index.html").exists():
-        pytest.fail("no main build in book/_build/html: run `make book` (or `make test`) first")
-    out = tmp_path_factory.mktemp("second-build")
+def _second_build(out: Path) -> Path:
+    """One more clean build of the book into ``out``; its site folder.
+
+    Minutes of building: an early job (``early.py``), begun when collection ends, so it
+    runs beside the other modules' tests.
+    """
     # Same sources, same environment as the main build; a new output folder, so a new
     # (empty) execution cache and no doctrees to reuse.
-    result = subprocess.run(
+    result = early.run(
         [str(JUPYTER_BOOK), "build", str(BOOK), "--path-output", str(out),
          "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, timeout=BUILD_TIMEOUT, env=os.environ.copy(),
+        timeout=BUILD_TIMEOUT, env=os.environ.copy(),
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     html = out / "_build" / "html"
     assert (html / "index.html").exists()
     return html
+
+
+early.register("second-build", _second_build, fixture="second_build")
+
+
+@pytest.fixture(scope="module")
+def second_build():
+    if not (MAIN_HTML / "index.html").exists():
+        pytest.fail("no main build in book/_build/html: run `make book` (or `make test`) first")
+    return early.result("second-build")
 
 
 @pytest.mark.book
