@@ -25,7 +25,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# KaTeX (typesets the math at build time; its CSS and fonts are served by the site) and the
+# Temml (typesets the math at build time), the math font the site serves, and the
 # browser-test tools come from npm.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -49,7 +49,7 @@ def chapter(title: str, *cells: str) -> str:
 
 
 # The book's extensions that decide how chapters execute, cache and report failures.
-# (The others, such as the math typeset by KaTeX from node_modules, need the whole
+# (The others, such as the math typeset by Temml from node_modules, need the whole
 # repository around them.)
 EXECUTION_EXTENSIONS = ("gdcode_build", "reproducible", "cell_errors")
 

@@ -1,5 +1,5 @@
-"""The math is typeset when the book is built (book/_ext/offline_math: KaTeX through
-sphinxcontrib-katex), on a tiny Sphinx project that loads the extension."""
+"""The math is typeset when the book is built (book/_ext/offline_math: Temml's MathML, drawn
+in Noto Sans Math), on a tiny Sphinx project that loads the extension."""
 
 from __future__ import annotations
 
@@ -49,77 +49,76 @@ def site(tmp_path_factory):
     return build(tmp_path_factory.mktemp("math"), PAGES)
 
 
-def test_formulas_are_html_and_mathml_with_no_script(site):
+def test_formulas_are_mathml_with_no_script(site):
     out, warnings = site
     assert "offline_math" not in warnings, warnings
     html = (out / "maths.html").read_text(encoding="utf-8")
-    assert html.count('class="katex-display"') == 2  # the $$ block and the align block
-    assert len(re.findall(r'<span class="katex">', html)) == 3
-    assert html.count("<math xmlns=") == 3  # what a screen reader reads
+    assert len(re.findall(r'<math display="block"', html)) == 2  # the $$ and align blocks
+    assert len(re.findall(r"<math\b", html)) == 3
+    assert html.count('<div class="math-display">') == 2  # the scroll box of math.css
     assert 'annotation encoding="application/x-tex">w \\leftarrow w' in html
-    assert not re.search(r"<script[^>]*(katex|mathjax)", html, re.I)
+    assert "<mfrac>" in html and "<mtable" in html  # a fraction; the aligned equations
+    assert not re.search(r"<script[^>]*(katex|mathjax|temml)", html, re.I)
+    assert "katex" not in html.lower()
 
 
-def test_style_sheet_and_fonts_are_served_by_the_site_only_where_there_is_math(site):
+def test_style_sheet_and_font_are_served_by_the_site_only_where_there_is_math(site):
     out, _ = site
-    link = re.compile(r'<link [^>]*href="_static/katex/katex\.min\.css')
-    assert link.search((out / "maths.html").read_text(encoding="utf-8"))
+    link = re.compile(r'<link [^>]*href="_static/temml/temml\.css')
+    maths = (out / "maths.html").read_text(encoding="utf-8")
+    assert link.search(maths) and "offline_math/math.css" in maths
     words = (out / "words.html").read_text(encoding="utf-8")
-    assert not link.search(words) and "katex-math.css" not in words
-    assert (out / "_static" / "katex" / "katex.min.css").is_file()
-    assert (out / "_static" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").is_file()
-    assert (out / "_static" / "katex" / "LICENSE").is_file()
-    assert "cdn" not in (out / "maths.html").read_text(encoding="utf-8").lower()
+    assert not link.search(words) and "math.css" not in words
+    css = (out / "_static" / "temml" / "temml.css").read_text(encoding="utf-8")
+    assert "url('NotoSansMath.woff2') format('woff2')" in css  # the copy, not a .ttf
+    assert "NotoSansMath-Regular.ttf" not in css
+    for name in ("NotoSansMath.woff2", "Temml.woff2", "LICENSE-temml",
+                 "LICENSE-noto-sans-math"):
+        assert (out / "_static" / "temml" / name).is_file(), name
+    assert "cdn" not in maths.lower()
 
 
-def test_katex_fonts_keep_exactly_the_characters_the_pages_use(site):
-    """The site's KaTeX fonts are cut to the characters of its pages (offline_math's
-    subset_katex_fonts): every character a page shows that a font has is still there,
-    and the rest of KaTeX's glyphs (ℵ, for one) are gone."""
+def test_the_math_font_keeps_the_characters_the_pages_draw_and_its_math_table(site):
+    """Noto Sans Math is cut to the characters of the pages, plus the mathematical
+    italics the browser draws for one-letter identifiers; its MATH table stays."""
     from fontTools.ttLib import TTFont
 
     out, _ = site
     text = "".join(re.sub(r"<[^>]*>", " ", p.read_text(encoding="utf-8"))
                    for p in out.rglob("*.html"))
     assert "∂" in text and "←" in text  # from the formulas of maths.md
+    original = TTFont(NODE_MODULES / "@fontsource" / "noto-sans-math" / "files"
+                      / "noto-sans-math-latin-400-normal.woff2")
+    font = out / "_static" / "temml" / "NotoSansMath.woff2"
+    cut = TTFont(font)
+    before, after = set(original.getBestCmap()), set(cut.getBestCmap())
     shown = {ord(c) for c in text}
-    original = NODE_MODULES / "katex" / "dist" / "fonts"
-    fonts = sorted((out / "_static" / "katex" / "fonts").glob("*.woff2"))
-    assert len(fonts) >= 19, fonts
-    for font in fonts:
-        before = set(TTFont(original / font.name).getBestCmap())
-        after = set(TTFont(font).getBestCmap())
-        assert after <= before and (before & shown) <= after, font.name
-    main = "KaTeX_Main-Regular.woff2"
-    assert 0x2135 in TTFont(original / main).getBestCmap()  # ℵ: KaTeX has it...
-    assert 0x2135 not in TTFont(out / "_static" / "katex" / "fonts" / main).getBestCmap()
-    cut = (out / "_static" / "katex" / "fonts" / main).stat().st_size
-    assert cut < 0.6 * (original / main).stat().st_size
+    assert after <= before and (before & shown) <= after
+    assert {0x1D464, 0x1D702} <= after  # italic w and italic eta, drawn for <mi>w</mi>, η
+    assert 0x2135 in before and 0x2135 not in after  # ℵ: the font has it, no page does
+    assert "MATH" in cut  # sizes and parts of the stretchy symbols
+    assert font.stat().st_size < 60_000
 
 
-def test_a_formula_katex_cannot_typeset_is_a_warning_naming_the_page(tmp_path):
-    _, warnings = build(tmp_path, {
+def test_a_formula_temml_cannot_typeset_is_a_warning_naming_the_page(tmp_path):
+    out, warnings = build(tmp_path, {
         "bad": "# Bad\n\nA typo: $\\fraq{1}{2}$ and a brace too few: $x^{2$.\n",
     })
-    lines = [line for line in warnings.splitlines() if "KaTeX cannot typeset" in line]
+    lines = [line for line in warnings.splitlines() if "Temml cannot typeset" in line]
     assert len(lines) == 2, warnings
     assert all("bad" in line for line in lines)
-    assert "\\fraq{1}{2}" in lines[0] or "\\fraq{1}{2}" in lines[1]
-    assert any("ParseError" in line for line in lines)
+    assert not [line for line in warnings.splitlines() if "f̲" in line]  # one line each
+    assert any("\\\\fraq{1}{2}" in line and "Unsupported function name" in line
+               for line in lines), lines
+    page = (out / "bad.html").read_text(encoding="utf-8")
+    assert "\\fraq{1}{2}" in page  # the reader sees the TeX, not nothing
 
 
-def test_the_katex_server_is_stopped_when_the_build_ends(site):
-    from sphinxcontrib import katex
-
-    assert katex.KaTeXServer.katex_server is None  # stopped, its pipes closed
-
-
-def test_without_katex_installed_the_build_says_how_to_install_it(tmp_path):
+def test_without_temml_installed_the_build_says_how_to_install_it(tmp_path):
     empty = tmp_path / "node_modules"
     empty.mkdir()
-    with pytest.raises(ExtensionError, match="npm ci"):
+    with pytest.raises(ExtensionError, match="temml is not installed.*npm ci"):
         build(tmp_path, {"words": PAGES["words"]}, node_modules=empty)
-
 
 
 def test_inline_formulas_keep_the_punctuation_that_touches_them(site):
@@ -147,66 +146,9 @@ def test_inline_formulas_keep_the_punctuation_that_touches_them(site):
     assert ".math-nowrap {\n  white-space: nowrap;" in css
 
 
-SLOW_TO_LISTEN = """\
-import socket, sys, time
-server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-server.bind(sys.argv[1])        # the socket file exists from here on...
-time.sleep(0.3)                 # ...but connections are refused until
-server.listen()
-connection, _ = server.accept()
-connection.recv(1)
-"""
-
-
-def test_the_katex_server_is_connected_to_once_it_listens(tmp_path):
-    """A server whose socket file appears before it listens (Node.js does this for a
-    moment) is waited for, not a ConnectionRefusedError that stops the build."""
-    import sys
-
-    sys.path.insert(0, str(EXT_DIR))
-    import offline_math
-
-    class Server:
-        @classmethod
-        def build_command(cls, socket=None, port=None):
-            return [sys.executable, "-c", SLOW_TO_LISTEN, str(socket)]
-
-        @classmethod
-        def timeout_error(cls, timeout):
-            return TimeoutError(timeout)
-
-    process, sock = offline_math.start_server_process(Server, tmp_path, timeout=10)
-    sock.sendall(b"x")
-    sock.close()
-    assert process.wait(timeout=10) == 0
-    process.stdin.close()
-    process.stdout.close()
-
-    class Silent(Server):  # never listens: a clear error, and no process left behind
-        @classmethod
-        def build_command(cls, socket=None, port=None):
-            return [sys.executable, "-c", "import time; time.sleep(30)"]
-
-    started = []
-    real_popen = offline_math.subprocess.Popen
-
-    def popen(*args, **kwargs):
-        started.append(real_popen(*args, **kwargs))
-        return started[-1]
-
-    offline_math.subprocess.Popen = popen
-    try:
-        with pytest.raises(TimeoutError):
-            (tmp_path / "x").mkdir()
-            offline_math.start_server_process(Silent, tmp_path / "x", timeout=0.5)
-    finally:
-        offline_math.subprocess.Popen = real_popen
-    assert started[0].poll() is not None
-
-
-def test_cutting_a_katex_font_logs_nothing(tmp_path, caplog):
-    """KaTeX's fonts carry creation dates that fontTools calls "very low" (80 lines in a
-    book build's log); the cut is quiet about that and keeps every other message."""
+def test_cutting_a_font_logs_nothing_and_refuses_other_files(tmp_path, caplog):
+    """The cut (``_fonts.subset_font``, shared with the icon font) is quiet and writes
+    only the font formats it knows."""
     import logging
     import shutil
     import sys
@@ -216,11 +158,8 @@ def test_cutting_a_katex_font_logs_nothing(tmp_path, caplog):
     sys.path.insert(0, str(EXT_DIR))
     from _fonts import subset_font
 
-    original = NODE_MODULES / "katex" / "dist" / "fonts" / "KaTeX_Main-Regular.ttf"
-    with caplog.at_level(logging.INFO, logger="fontTools"):
-        TTFont(original)["head"].created  # noqa: B018 (reading it is what logs)
-    assert "timestamp seems very low" in caplog.text  # so this test can see it
-    caplog.clear()
+    original = (NODE_MODULES / "@fontsource" / "noto-sans-math" / "files"
+                / "noto-sans-math-latin-400-normal.woff2")
     font = tmp_path / original.name
     shutil.copyfile(original, font)
     with caplog.at_level(logging.INFO, logger="fontTools"):

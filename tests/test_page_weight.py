@@ -4,7 +4,7 @@ Read from the built site (no browser): for every page of the book, the HTML itse
 everything its markup makes the browser fetch before the page has loaded: style sheets,
 scripts (``defer`` ones too), preloads, the site icon and the images not marked
 ``loading="lazy"``. Not counted here: images below the first screen (lazy) and fonts,
-which style sheets ask for (KaTeX's for the math, typeset at build time by
+which style sheets ask for (the math font, for the formulas typeset at build time by
 ``book/_ext/offline_math``; Font Awesome's, cut to a few glyphs by
 ``book/_ext/theme_fixes/icons.py``); ``tests/browser/test_site_in_browser.py``
 counts everything Chromium fetches, fonts included. Every file is counted gzip-compressed
@@ -123,7 +123,7 @@ def test_no_page_loads_font_awesome_or_a_math_script(site_dir):
     for page in built_pages(site_dir):
         files = first_load(site_dir, page)
         assert not [f for f in files if "fontawesome" in f], page
-        assert not [f for f in files if re.search(r"mathjax|katex.*\.js", f)], page
+        assert not [f for f in files if re.search(r"mathjax|katex|temml.*\.js", f)], page
 
 
 def test_the_counting_sees_what_a_page_links(site_dir):

@@ -33,7 +33,7 @@ files from every page (use sparingly: it costs every page its weight).
 
 ``site_pages(outdir)`` lists the pages of the built site, for the extensions that finish
 the written pages at ``build-finished`` (the style sheet bundles, the asset checksums,
-the icon check, the KaTeX font cut).
+the icon check, the math font cut).
 
 ``_ext/`` is on ``sys.path`` because ``_config.yml`` lists ``gdcode_build`` under
 ``sphinx.local_extensions`` (Jupyter Book adds that folder to ``sys.path``); that is what

@@ -1,39 +1,18 @@
 """Fonts cut down to the glyphs the book shows (fontTools, which matplotlib already needs).
 
 Shared by ``theme_fixes/icons.py`` (Font Awesome's fonts: the few icons the theme's CSS
-draws as glyphs) and ``offline_math`` (KaTeX's fonts: the characters of the book's
+draws as glyphs) and ``offline_math`` (Noto Sans Math: the characters of the book's
 formulas). A glyph that is not kept is drawn by the next font in the CSS font stack, so
 the callers keep every character that any page may draw in the font.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 FLAVOURS = {".woff2": "woff2", ".woff": "woff", ".ttf": None, ".otf": None}
-
-
-class _OddTimestamps(logging.Filter):
-    """KaTeX's fonts carry creation dates fontTools finds "very low"; harmless, and not
-    ours to fix. Every other message of fontTools stays."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "timestamp seems very low" not in record.getMessage()
-
-
-@contextlib.contextmanager
-def _quiet_timestamps() -> Iterator[None]:
-    logger = logging.getLogger("fontTools.ttLib.tables._h_e_a_d")
-    odd = _OddTimestamps()
-    logger.addFilter(odd)
-    try:
-        yield
-    finally:
-        logger.removeFilter(odd)
 
 
 def subset_font(path: Path, unicodes: Iterable[int]) -> int:
@@ -51,16 +30,15 @@ def subset_font(path: Path, unicodes: Iterable[int]) -> int:
     path = Path(path)
     if path.suffix not in FLAVOURS:
         raise ValueError(f"not a font file this can write: {path}")
-    with _quiet_timestamps():  # the head table's dates are read and written here
-        font = TTFont(path)
-        options = subset.Options()
-        options.layout_features = ["*"]
-        options.notdef_outline = True
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=sorted(set(unicodes) & set(font.getBestCmap())))
-        subsetter.subset(font)
-        font.flavor = FLAVOURS[path.suffix]
-        buffer = io.BytesIO()
-        font.save(buffer)
+    font = TTFont(path)
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(set(unicodes) & set(font.getBestCmap())))
+    subsetter.subset(font)
+    font.flavor = FLAVOURS[path.suffix]
+    buffer = io.BytesIO()
+    font.save(buffer)
     write_atomically(path, buffer.getvalue())
     return len(buffer.getvalue())

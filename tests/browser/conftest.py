@@ -194,7 +194,7 @@ def site_visit(_visits, browser, base_url, site_dir, site_page) -> Visit:
 
 
 def wait_for_fonts(page) -> None:
-    """Wait until the page's fonts (KaTeX's, for the math typeset at build time) are in."""
+    """Wait until the page's fonts (the math font, for the formulas) are in."""
     page.evaluate("async () => { await document.fonts.ready; }")
 
 

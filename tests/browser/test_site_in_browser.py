@@ -13,7 +13,7 @@ from browser_site import ROOT, built_pages, collected_pages, describe_violations
 
 pytestmark = pytest.mark.browser
 
-# TeX that KaTeX should have replaced at build time: delimiters, environments, commands.
+# TeX that Temml should have replaced at build time: delimiters, environments, commands.
 RAW_TEX = re.compile(
     r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\\end\{|\\frac\{|"
     r"\\(?:eta|alpha|theta|nabla|partial|mathbf|mathcal|sum|cdot|leftarrow)\b|"
@@ -23,23 +23,23 @@ RAW_TEX = re.compile(
 MATH_STATE = r"""() => {
     const main = document.querySelector('main') || document.body;
     const clone = main.cloneNode(true);
-    clone.querySelectorAll('pre, code, script, style, template, textarea, .katex, '
+    clone.querySelectorAll('pre, code, script, style, template, textarea, math, '
                            + '.highlight').forEach(e => e.remove());
     const math = Array.from(document.querySelectorAll('.math'));
     const fonts = performance.getEntriesByType('resource').map(r => r.name)
         .filter(name => /\.(woff2?|ttf)(\?|$)/.test(name));
-    const katexFont = Array.from(document.fonts).filter(f => /KaTeX/.test(f.family));
+    const mathFont = Array.from(document.fonts).filter(f => /Math/.test(f.family));
     return {
         text: clone.textContent,
         math: math.length,
-        typeset: math.filter(e => e.querySelector('.katex .katex-html')
-                                  && e.querySelector('.katex .katex-mathml math')).length,
-        errors: document.querySelectorAll('.katex-error').length,
+        typeset: math.filter(e => e.querySelector('math annotation')).length,
+        drawn: Array.from(document.querySelectorAll('math')).filter(
+            m => getComputedStyle(m).fontFamily.includes('NotoSans Math')).length,
         scripts: Array.from(document.scripts).map(s => s.src)
-            .filter(s => /mathjax|katex/i.test(s)),
+            .filter(s => /mathjax|katex|temml/i.test(s)),
         fonts: fonts,
-        katexFontsLoaded: katexFont.filter(f => f.status === 'loaded').length,
-        katexFontsFailed: katexFont.filter(f => f.status === 'error').length,
+        mathFontsLoaded: mathFont.filter(f => f.status === 'loaded').length,
+        mathFontsFailed: mathFont.filter(f => f.status === 'error').length,
     };
 }"""
 
@@ -62,65 +62,72 @@ def test_page_loads_offline_without_errors(site_visit):
 
 
 def test_math_is_typeset(site_visit, site_page):
-    """Every formula was typeset at build time (KaTeX's HTML for the eye, MathML for screen
-    readers); the page runs no math script and fetches its fonts from the site itself."""
+    """Every formula was typeset at build time (MathML, which the browser draws and screen
+    readers read) and is drawn in the book's math font; the page runs no math script and
+    fetches its fonts from the site itself. (Formulas Temml cannot typeset fail the build,
+    so they are not looked for here.)"""
     state = site_visit.page.evaluate(MATH_STATE)
     leftovers = sorted({m.group(0) for m in RAW_TEX.finditer(state["text"])})
     assert not leftovers, f"raw TeX left in the text of {site_page}: {leftovers}"
     assert state["scripts"] == [], f"{site_page} loads a math script: {state['scripts']}"
-    assert state["errors"] == 0, f"{state['errors']} formula(s) KaTeX could not typeset"
     assert state["typeset"] == state["math"], (
         f"{state['math'] - state['typeset']} of {state['math']} math elements not typeset"
     )
-    assert state["katexFontsFailed"] == 0
+    assert state["mathFontsFailed"] == 0
     if state["math"]:
-        assert state["katexFontsLoaded"] > 0, "the page has math but no KaTeX font loaded"
+        assert state["mathFontsLoaded"] > 0, "the page has math but no math font loaded"
+        assert state["drawn"] == state["typeset"], "formulas not drawn in the math font"
     assert all("/_static/" in font for font in state["fonts"]), state["fonts"]
 
 
 def test_the_book_has_math_served_by_itself(site_dir, pages_with):
-    """The math check above must have something to check; KaTeX's style sheet and fonts are
-    in the site, linked from the pages with math and only from those."""
+    """The math check above must have something to check; Temml's style sheet and the math
+    font are in the site, linked from the pages with math and only from those."""
     math_pages = pages_with('class="math')
     assert math_pages, "no page of the built book contains math"
-    assert (site_dir / "_static" / "katex" / "katex.min.css").is_file()
-    assert any((site_dir / "_static" / "katex" / "fonts").glob("*.woff2"))
+    assert (site_dir / "_static" / "temml" / "temml.css").is_file()
+    assert (site_dir / "_static" / "temml" / "NotoSansMath.woff2").is_file()
     for page in built_pages(site_dir):
         html = (site_dir / page).read_text(encoding="utf-8")
         has_math = 'class="math' in html
         # the style sheets come in bundles (theme_fixes/css_bundles.py)
-        assert ("/* katex/katex.min.css */" in page_css(site_dir, html)) == has_math, (
+        assert ("/* temml/temml.css */" in page_css(site_dir, html)) == has_math, (
             page, has_math)
 
 
 # A display formula whose line starts left of its box cannot be scrolled back to: on a
 # phone its first symbols are simply gone.
 CLIPPED_FORMULAS = """() => Array.from(document.querySelectorAll('div.math')).filter(div => {
-    const line = div.querySelector('.katex-html');
+    const line = div.querySelector('.math-display > math');
     if (!line) return false;
     const box = div.getBoundingClientRect(), start = line.getBoundingClientRect();
-    return start.left < box.left - 1 || line.scrollLeft !== 0;
+    return start.left < box.left - 1 || line.parentElement.scrollLeft !== 0;
 }).map(div => div.querySelector('annotation')?.textContent?.slice(0, 60))"""
 
 
 def test_wide_formulas_scroll_from_their_start_on_a_phone(open_page, pages_with):
     """At 375 px a formula wider than the column is scrollable from its first symbol (the
     theme's flex layout used to cut both of its ends off)."""
-    pages = pages_with('class="katex-display"')
+    pages = pages_with('class="math-display"')
     assert pages
     for page in pages:
         visit = open_page(page, viewport={"width": 375, "height": 812})
         wide = visit.page.evaluate("""() => Array.from(document.querySelectorAll(
-            '.katex-display .katex-html')).filter(l => l.scrollWidth > l.clientWidth + 1).length""")
+            '.math-display')).filter(l => l.scrollWidth > l.clientWidth + 1).length""")
         clipped = visit.page.evaluate(CLIPPED_FORMULAS)
         assert clipped == [], f"{page}: formulas cut at the left on a phone: {clipped}"
+        # offline_math/math.js: a formula box that scrolls can be focused (and so scrolled
+        # from the keyboard); one that fits is no tab stop
+        stops = visit.page.evaluate("""() => Array.from(document.querySelectorAll(
+            '.math-display')).map(b => [b.scrollWidth > b.clientWidth + 1, b.tabIndex])""")
+        assert all(tab == (0 if scrolls else -1) for scrolls, tab in stops), (page, stops)
         if "w3d5" in page:
             assert wide > 0  # the check had something to check: some formulas do scroll
         visit.page.context.close()
 
 
 PUNCTUATION_ALONE = r"""() => Array.from(document.querySelectorAll('span.math')).filter(m => {
-    if (m.closest('.katex-display')) return false;
+    if (m.closest('.math-display')) return false;
     const wrap = m.parentElement.classList.contains('math-nowrap') ? m.parentElement : m;
     const next = wrap === m ? m.nextSibling : m.nextSibling || null;
     if (!next || next.nodeType !== 3 || !/^[.,;:)!?]/.test(next.data)) return false;

@@ -1,26 +1,27 @@
-"""Math typeset when the book is built, so a page shows its formulas with no script at all.
+"""Math typeset when the book is built, as MathML, so a page shows its formulas with no script.
 
-The book's math (``$...$``, ``$$...$$`` and ``amsmath`` environments in MyST) is rendered
-to HTML at build time by KaTeX, through sphinxcontrib-katex's pre-rendering
-(``katex_prerender``: one Node.js process renders every formula). A reader's browser
-then needs only KaTeX's style sheet and the few fonts a page's formulas use: no
-JavaScript, no typesetting on the phone's main thread, nothing that moves after the
-page is shown. KaTeX writes MathML next to the HTML of each formula, which screen
-readers read.
+The book's math (``$...$``, ``$$...$$`` and ``amsmath`` environments in MyST) is written
+into the pages as MathML by Temml (npm ``temml``: TeX to MathML Core) when the book is
+built: one Node.js process per page typesets all of that page's formulas. Browsers draw
+MathML themselves (MathML Core: Chromium, Firefox, Safari), and screen readers read it.
+Against KaTeX's HTML (which this replaces) a formula is a few elements instead of dozens:
+on the longest chapters the page has 40-55 % fewer elements, which is what a phone spends
+its first seconds styling.
 
-KaTeX comes from npm (``package.json`` at the repository root; install it with
-``npm ci``). This extension points sphinxcontrib-katex at that copy (the renderer and
-the style sheet are then of one version), copies ``katex.min.css`` and the fonts into
-``<outdir>/_static/katex/``, and links the style sheet only from pages with math
-(with ``math.css``, this folder's rules for formulas wider than a phone's screen).
-Nothing is committed and nothing goes to ``book/_static``.
+MathML needs a font with an OpenType MATH table: Noto Sans Math (npm
+``@fontsource/noto-sans-math``, SIL OFL), cut at the end of the build to the characters
+the pages use. Temml's style sheet for that font (``Temml-NotoSans.css``) is copied from
+the package with its font URL pointed at the copy, into ``<outdir>/_static/temml/``, and
+linked only from pages with math, with ``math.css`` (this folder's rules: display
+formulas wider than a phone scroll sideways from their first symbol) and ``math.js``
+(a tab stop on each formula box that scrolls, so the keyboard can scroll it). Nothing is
+committed and nothing goes to ``book/_static``.
 
 An inline formula and the punctuation that touches it (``$x$,`` or ``($x$``) are kept on one
-line: on a phone a comma or a full stop otherwise starts the next line alone. The
-formula itself may still break where KaTeX allows (after relations and operators).
+line: on a phone a comma or a full stop otherwise starts the next line alone.
 
-A formula KaTeX cannot parse is drawn by KaTeX in red with the error as its title; the
-build reports it as a warning with the page and the error, so ``-W`` fails the build.
+A formula Temml cannot typeset is a build warning with the page, the TeX and Temml's
+message, so ``-W`` fails the build; the page shows the TeX source in its place.
 
 Config values:
 
@@ -30,19 +31,16 @@ Config values:
 
 from __future__ import annotations
 
-import atexit
 import html
 import json
 import re
 import shutil
-import socket
 import string
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
-from _assets import page_has, ship_assets, site_pages
+from _assets import ship_assets, site_pages
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -52,32 +50,21 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-STATIC_SUBDIR = "katex"
-CSS = "katex.min.css"
-REQUIRED_MAJOR_MINOR = "0.16"
-INSTALL_HINT = "Install it from the repository root with `npm ci` (package.json pins katex)."
-# What KaTeX writes for TeX it cannot typeset (with throwOnError off, sphinxcontrib-katex's
-# default): a parse error becomes a red span with the message as its title, an unknown
-# command is drawn in KaTeX's error colour (#cc0000) inside the formula.
-KATEX_ERROR = re.compile(r'<span class="katex-error" title="([^"]*)"')
-MATHML = re.compile(r"<math\b.*?</math>", re.S)
-TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
-ERROR_COLOUR = 'mathcolor="#cc0000"'
+STATIC_SUBDIR = "temml"
+CSS = "temml.css"
+FONT = "NotoSansMath.woff2"
+TEMML_CSS = "Temml-NotoSans.css"
+TEMML_FONT_URL = "url('NotoSansMath-Regular.ttf')"
+NOTO_FILE = "noto-sans-math-latin-400-normal.woff2"
+PACKAGES = {"temml": "0.13.", "@fontsource/noto-sans-math": "5."}
+INSTALL_HINT = "Install it from the repository root with `npm ci` (package.json pins it)."
+RENDER = Path(__file__).resolve().parent / "render.mjs"
+RENDER_TIMEOUT = 300
+HERE = Path(__file__).resolve().parent
 
 
-def katex_errors(body: str) -> list[str]:
-    """What KaTeX could not typeset in a page's HTML: error messages and red formulas."""
-    errors = [html.unescape(title) for title in KATEX_ERROR.findall(body)]
-    for block in MATHML.findall(body):
-        if ERROR_COLOUR in block:
-            tex = TEX.search(block)
-            source = html.unescape(tex.group(1)) if tex else block
-            errors.append(f"unknown command in {source!r}")
-    return errors
-
-
-def find_katex(app: Sphinx) -> Path:
-    """The installed ``node_modules/katex`` folder, or raise with how to install it."""
+def find_package(app: Sphinx, name: str) -> Path:
+    """The installed ``node_modules/<name>`` folder, or raise with how to install it."""
     configured = app.config.offline_math_node_modules
     if configured:
         candidates = [Path(app.confdir, configured).resolve()]
@@ -85,37 +72,111 @@ def find_katex(app: Sphinx) -> Path:
         start = Path(app.confdir).resolve()
         candidates = [folder / "node_modules" for folder in (start, *start.parents)]
     for node_modules in candidates:
-        package = node_modules / "katex"
-        if (package / "dist" / "katex.min.js").is_file():
+        package = node_modules / name
+        if (package / "package.json").is_file():
             version = json.loads((package / "package.json").read_text())["version"]
-            if not version.startswith(REQUIRED_MAJOR_MINOR + "."):
+            if not version.startswith(PACKAGES[name]):
                 raise ExtensionError(
-                    f"offline_math: found KaTeX {version} in {package}, but the book needs "
-                    f"KaTeX {REQUIRED_MAJOR_MINOR}.x. {INSTALL_HINT}"
+                    f"offline_math: found {name} {version} in {package}, but the book needs "
+                    f"{name} {PACKAGES[name]}x. {INSTALL_HINT}"
                 )
             return package
     searched = ", ".join(str(c) for c in candidates[:3])
     raise ExtensionError(
-        f"offline_math: KaTeX is not installed (looked for katex/dist/katex.min.js in "
+        f"offline_math: {name} is not installed (looked for {name}/package.json in "
         f"{searched}{', ...' if len(candidates) > 3 else ''}). {INSTALL_HINT}"
     )
 
 
-def katex_dist(app: Sphinx) -> Path:
-    """The folder the style sheet and fonts are copied from (``ship_assets`` calls this)."""
-    return find_katex(app) / "dist"
+def typeset(app: Sphinx, items: list[dict]) -> list[dict]:
+    """Temml's MathML (``{"mathml": ...}``) or error (``{"error": ...}``) for each item."""
+    node_modules = find_package(app, "temml").parent
+    try:
+        done = subprocess.run(["node", str(RENDER), str(node_modules)],
+                              input=json.dumps(items), capture_output=True, text=True,
+                              timeout=RENDER_TIMEOUT, check=False)
+    except FileNotFoundError as exc:
+        raise ExtensionError("offline_math: Node.js (`node`) is not installed") from exc
+    if done.returncode != 0:
+        raise ExtensionError(f"offline_math: Temml failed (exit {done.returncode}): "
+                             f"{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
 
 
-HERE = Path(__file__).resolve().parent
+def has_math(node: nodes.Node) -> bool:
+    return isinstance(node, (nodes.math, nodes.math_block))
+
+
+class TypesetMath(SphinxPostTransform):
+    """Every formula of the page typeset by Temml in one go; the MathML kept on its node."""
+
+    default_priority = 100
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        found = [n for n in self.document.findall(has_math)]
+        if not found:
+            return
+        items = [{"tex": n.astext(), "display": isinstance(n, nodes.math_block)}
+                 for n in found]
+        for node, item, result in zip(found, items, typeset(self.app, items), strict=True):
+            if "error" in result:
+                # Temml's message, without the copy of the TeX it underlines on a new line
+                message = result["error"].split("\n")[0].strip().rstrip(":")
+                logger.warning("offline_math: Temml cannot typeset %r: %s", item["tex"],
+                               message, location=node)
+            node["mathml"] = result.get("mathml")
+
+
+def visit_math(self, node: nodes.math) -> None:
+    self.body.append(self.starttag(node, "span", "", CLASS="math"))
+    self.body.append(node.get("mathml") or self.encode(node.astext()))
+    self.body.append("</span>")
+    raise nodes.SkipNode
+
+
+def visit_displaymath(self, node: nodes.math_block) -> None:
+    self.body.append(self.starttag(node, "div", CLASS="math"))
+    if node.get("number"):
+        from sphinx.util.math import get_node_equation_number
+
+        self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})')
+        self.add_permalink_ref(node, "Permalink to this equation")
+        self.body.append("</span>")
+    self.body.append('<div class="math-display">')
+    self.body.append(node.get("mathml") or self.encode(node.astext()))
+    self.body.append("</div></div>\n")
+    raise nodes.SkipNode
+
+
+def use_temml(app: Sphinx, config: Config) -> None:
+    config.html_math_renderer = "temml"
+
+
+def ship_font_and_css(app: Sphinx) -> None:
+    """Temml's style sheet for Noto Sans Math, pointed at the font's copy, and the font."""
+    if app.builder.format != "html":
+        return
+    temml, noto = find_package(app, "temml"), find_package(app, "@fontsource/noto-sans-math")
+    target = Path(app.outdir, "_static", STATIC_SUBDIR)
+    target.mkdir(parents=True, exist_ok=True)
+    css = (temml / "dist" / TEMML_CSS).read_text(encoding="utf-8")
+    if TEMML_FONT_URL not in css:
+        raise ExtensionError(f"offline_math: {TEMML_CSS} no longer loads its font from "
+                             f"{TEMML_FONT_URL}; update offline_math for this Temml")
+    css = css.replace(TEMML_FONT_URL, f"url('{FONT}') format('woff2')")
+    (target / CSS).write_text(css, encoding="utf-8")
+    shutil.copyfile(noto / "files" / NOTO_FILE, target / FONT)
+    shutil.copyfile(temml / "dist" / "Temml.woff2", target / "Temml.woff2")  # \mathscr
+    shutil.copyfile(temml / "LICENSE", target / "LICENSE-temml")
+    shutil.copyfile(noto / "LICENSE", target / "LICENSE-noto-sans-math")
+
+
 # Punctuation that must not be parted from the formula it touches: closing marks after
 # it, opening marks before it.
 CLOSING = re.compile(r"^[.,;:!?)\]}\u2019\u201d\u2026'\"]+")
 OPENING = re.compile(r"[(\[{\u2018\u201c'\"]+$")
 NOWRAP_CLASS = "math-nowrap"
-
-
-def has_math(node: nodes.Node) -> bool:
-    return isinstance(node, (nodes.math, nodes.math_block))
 
 
 class KeepPunctuationWithMath(SphinxPostTransform):
@@ -156,98 +217,13 @@ class KeepPunctuationWithMath(SphinxPostTransform):
                 wrapper += nodes.Text(closing.group())
 
 
-def use_katex(app: Sphinx, config: Config) -> None:
-    """Render with KaTeX at build time, from the copy in ``node_modules``."""
-    config.html_math_renderer = "katex"
-    config.katex_prerender = True
-    config.katex_js_path = str(katex_dist(app) / "katex.min.js")
-    config.katex_css_path = f"{STATIC_SUBDIR}/{CSS}"
-
-
-def css_only_where_math(app: Sphinx, pagename: str, templatename: str, context: dict,
-                        doctree) -> None:
-    """Drop KaTeX's style sheets from pages without math; report formulas KaTeX rejected.
-
-    sphinxcontrib-katex links its style sheets from every page; Sphinx restores the list
-    after each page, so removing them here affects this page only.
-    """
-    if not page_has(doctree, has_math):
-        files = context.get("css_files")
-        if files is not None:
-            files[:] = [css for css in files if not _is_katex_css(css)]
-        return
-    for error in katex_errors(context.get("body", "")):
-        logger.warning("offline_math: KaTeX cannot typeset a formula: %s", error,
-                       location=pagename)
-
-
-def _is_katex_css(css) -> bool:
-    name = str(getattr(css, "filename", css))  # e.g. "_static/katex/katex.min.css"
-    return name.endswith((f"{STATIC_SUBDIR}/{CSS}", "katex-math.css"))
-
-
-def stop_katex(app: Sphinx, exception: Exception | None) -> None:
-    """Stop sphinxcontrib-katex's Node.js server when the build ends, pipes closed.
-
-    It otherwise lives until the Python process exits (an ``atexit`` hook that leaves its
-    pipes open: a ResourceWarning wherever warnings are shown, e.g. under pytest, which
-    builds books in-process).
-    """
-    from sphinxcontrib import katex
-
-    server = katex.KaTeXServer.katex_server
-    if server is None:
-        return
-    katex.KaTeXServer.katex_server = None
-    atexit.unregister(katex.KaTeXServer.terminate)
-    server.terminate()
-    for pipe in (server.process.stdin, server.process.stdout):
-        if pipe is not None:
-            pipe.close()
-
-
-def start_server_process(cls, rundir: Path, timeout: float):
-    """sphinxcontrib-katex's ``KaTeXServer.start_server_process``, without its race.
-
-    The original connects as soon as the server's socket file exists; Node.js creates the
-    file a moment before it listens, and a connection in that moment is refused
-    (``ConnectionRefusedError``, seen here when the machine was busy), which stopped the
-    build. This one tries again until the server listens, and stops the server process
-    if it never does.
-    """
-    socket_path = rundir / "katex.sock"
-    process = subprocess.Popen(cls.build_command(socket=socket_path), stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, cwd=rundir)
-    deadline = time.monotonic() + timeout
-    while True:
-        if socket_path.is_socket():
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.connect(str(socket_path))
-                return process, sock
-            except ConnectionRefusedError:  # the file is there, the server not yet
-                sock.close()
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            process.communicate()
-            raise cls.timeout_error(timeout)
-        time.sleep(0.001)
-
-
-def copy_licence(app: Sphinx) -> None:
-    if app.builder.format != "html":
-        return
-    package = find_katex(app)
-    shutil.copyfile(package / "LICENSE", Path(app.outdir, "_static", STATIC_SUBDIR, "LICENSE"))
-
-
 TAG = re.compile(r"<[^>]*>")
 
 
 def characters_on_pages(outdir: Path) -> set[int]:
     """Every character in the text of every page of the built site, and printable ASCII.
 
-    A superset of what KaTeX's HTML draws in its fonts (formulas, and everything else);
+    A superset of what the formulas draw in the math font (and everything else);
     read from every page, so a rebuild that wrote a few pages keeps the others' glyphs.
     """
     used = {ord(c) for c in string.printable}
@@ -256,43 +232,39 @@ def characters_on_pages(outdir: Path) -> set[int]:
     return used
 
 
-def subset_katex_fonts(app: Sphinx, exception: Exception | None) -> None:
-    """Cut the copies of KaTeX's fonts in the site to the characters the book uses.
+# Characters the browser draws that the pages' text does not contain: a one-letter <mi>
+# (x, \\alpha) is drawn as its mathematical italic (MathML Core's automatic italic: x is
+# drawn as U+1D465, italic h as U+210E). Temml writes the other styles (\\mathbf, ...) as
+# those characters themselves, so the pages' text has them.
+DRAWN_AS_MATH_LETTERS = frozenset(
+    [*range(0x1D434, 0x1D468), 0x210E, 0x1D6A4, 0x1D6A5, *range(0x1D6E2, 0x1D71C)])
 
-    A page with math loads four to six of them (KaTeX_Main-Regular, Math-Italic, Size1,
-    ...: 60 KB on a chapter); cut down they are about 40 KB. The copies are made afresh at
-    the start of every build (``ship_assets``), so each build cuts full fonts. The
-    ``.woff`` and ``.ttf`` copies (for browsers without WOFF2) are cut too.
+
+def subset_math_font(app: Sphinx, exception: Exception | None) -> None:
+    """Cut the site's copy of Noto Sans Math (270 KB) to the characters the book uses.
+
+    The copy is made afresh at the start of every build, so each build cuts the full font.
+    fontTools keeps the MATH table (the sizes and parts of stretchy symbols).
     """
     if exception is not None or app.builder.format != "html":
         return
-    from _fonts import FLAVOURS, subset_font  # book/_ext/_fonts.py
+    from _fonts import subset_font  # book/_ext/_fonts.py
 
-    folder = Path(app.outdir, "_static", STATIC_SUBDIR, "fonts")
-    if not folder.is_dir():
-        return
-    used = characters_on_pages(Path(app.outdir))
-    for font in sorted(folder.iterdir()):
-        if font.suffix in FLAVOURS:
-            subset_font(font, used)
+    font = Path(app.outdir, "_static", STATIC_SUBDIR, FONT)
+    if font.is_file():
+        subset_font(font, characters_on_pages(Path(app.outdir)) | DRAWN_AS_MATH_LETTERS)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.setup_extension("sphinxcontrib.katex")
-    from sphinxcontrib import katex
-
-    katex.KaTeXServer.start_server_process = classmethod(start_server_process)
     app.add_config_value("offline_math_node_modules", "", "html", types=[str])
-    # After Sphinx and Jupyter Book have set their defaults.
-    app.connect("config-inited", use_katex, priority=900)
-    # The style sheet and its fonts, copied the way every extension ships its files
-    # (_assets.py); sphinxcontrib-katex links the style sheet.
-    ship_assets(app, STATIC_SUBDIR, katex_dist, copy=[CSS, "fonts"])
-    # The book's own rules for display formulas on narrow screens (math.css, here).
-    ship_assets(app, "offline_math", HERE, css=["math.css"], node=has_math)
+    app.add_html_math_renderer("temml", (visit_math, None), (visit_displaymath, None))
+    app.connect("config-inited", use_temml, priority=900)
+    # temml.css is written by ship_font_and_css; ship_assets links it from math pages.
+    ship_assets(app, STATIC_SUBDIR, HERE, css=[CSS], generated=[CSS], node=has_math)
+    ship_assets(app, "offline_math", HERE, css=["math.css"], js=["math.js"],
+                node=has_math)
+    app.connect("builder-inited", ship_font_and_css, priority=600)
+    app.add_post_transform(TypesetMath)
     app.add_post_transform(KeepPunctuationWithMath)
-    app.connect("builder-inited", copy_licence)
-    app.connect("html-page-context", css_only_where_math)
-    app.connect("build-finished", stop_katex)
-    app.connect("build-finished", subset_katex_fonts)
-    return {"version": "2.0.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("build-finished", subset_math_font)
+    return {"version": "3.0.0", "parallel_read_safe": True, "parallel_write_safe": True}
