@@ -58,9 +58,9 @@ TEMML_FONT_URL = "url('NotoSansMath-Regular.ttf')"
 NOTO_FILE = "noto-sans-math-latin-400-normal.woff2"
 PACKAGES = {"temml": "0.13.", "@fontsource/noto-sans-math": "5."}
 INSTALL_HINT = "Install it from the repository root with `npm ci` (package.json pins it)."
-RENDER = Path(__file__).resolve().parent / "render.mjs"
-RENDER_TIMEOUT = 300
 HERE = Path(__file__).resolve().parent
+RENDER = HERE / "render.mjs"
+RENDER_TIMEOUT = 300
 
 
 def find_package(app: Sphinx, name: str) -> Path:
