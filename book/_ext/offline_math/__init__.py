@@ -114,7 +114,7 @@ class TypesetMath(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs: Any) -> None:
-        found = [n for n in self.document.findall(has_math)]
+        found = list(self.document.findall(has_math))
         if not found:
             return
         items = [{"tex": n.astext(), "display": isinstance(n, nodes.math_block)}
