@@ -40,6 +40,7 @@ def build(tmp_path: Path, pages: dict[str, str], node_modules: Path = NODE_MODUL
                                              node_modules=str(node_modules)))
     (src / "index.md").write_text("# Home\n\n```{toctree}\n" + "\n".join(pages) + "\n```\n")
     for name, text in pages.items():
+        (src / f"{name}.md").parent.mkdir(parents=True, exist_ok=True)
         (src / f"{name}.md").write_text(text)
     return sphinx_build_in_process(src, tmp_path)
 
@@ -76,6 +77,29 @@ def test_style_sheet_and_font_are_served_by_the_site_only_where_there_is_math(si
                  "LICENSE-noto-sans-math"):
         assert (out / "_static" / "temml" / name).is_file(), name
     assert "cdn" not in maths.lower()
+
+
+PRELOAD = re.compile(r'<link rel="preload" href="([^"]*NotoSansMath\.woff2)" as="font" '
+                     r'type="font/woff2" crossorigin>')
+
+
+def test_math_pages_ask_for_the_math_font_before_their_first_layout(tmp_path):
+    """A page with math preloads the font from <head> (at any depth, by a relative URL that
+    reaches the site's copy); a page without math does not fetch it at all."""
+    out, warnings = build(tmp_path, {"maths": PAGES["maths"], "words": PAGES["words"],
+                                     "deep/page": "# Deep\n\nA formula $x^2$.\n"})
+    assert "offline_math" not in warnings, warnings
+    for page in ("maths.html", "deep/page.html"):
+        html = (out / page).read_text(encoding="utf-8")
+        head = html[: html.index("</head>")]
+        found = PRELOAD.findall(head)
+        assert len(found) == 1, (page, found)
+        assert (out / page).parent.joinpath(found[0]).resolve() == (
+            out / "_static" / "temml" / "NotoSansMath.woff2").resolve(), found
+        # before the style sheets, so the request starts as soon as <head> is read
+        assert head.index(found[0]) < head.index('rel="stylesheet"'), page
+    words = (out / "words.html").read_text(encoding="utf-8")
+    assert "NotoSansMath" not in words and 'rel="preload"' not in words
 
 
 def test_the_math_font_keeps_the_characters_the_pages_draw_and_its_math_table(site):

@@ -298,7 +298,9 @@ def test_asset_links_get_the_checksum_of_the_file_now_there(tmp_path):
                     '<link rel="stylesheet" href="_static/a.css?v=0badc0de" />\n'  # stale
                     '<link href="_static/theme.css?digest=abc" rel="stylesheet" />\n'
                     '<script src="_static/missing.js"></script>\n'
-                    '<a href="_static/a.css">not a stylesheet link</a>\n')
+                    '<a href="_static/a.css">not a stylesheet link</a>\n'
+                    '<link rel="preload" href="_static/f.woff2" as="font" crossorigin>\n')
+    (static / "f.woff2").write_bytes(b"wOF2")  # fetched by url() in CSS: no query
     (tmp_path / "sub").mkdir()
     sub = tmp_path / "sub" / "page.html"
     sub.write_text('<script src="../_static/a.css"></script>')
@@ -309,7 +311,8 @@ def test_asset_links_get_the_checksum_of_the_file_now_there(tmp_path):
     assert lines[1] == lines[0]
     assert lines[2:] == ['<link href="_static/theme.css?digest=abc" rel="stylesheet" />',
                          '<script src="_static/missing.js"></script>',
-                         '<a href="_static/a.css">not a stylesheet link</a>']
+                         '<a href="_static/a.css">not a stylesheet link</a>',
+                         '<link rel="preload" href="_static/f.woff2" as="font" crossorigin>']
     assert sub.read_text() == f'<script src="../_static/a.css?v={crc}"></script>'
     assert reproducible.refresh_asset_checksums(tmp_path) == 0  # idempotent
 

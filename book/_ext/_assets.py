@@ -33,7 +33,9 @@ files from every page (use sparingly: it costs every page its weight).
 
 ``site_pages(outdir)`` lists the pages of the built site, for the extensions that finish
 the written pages at ``build-finished`` (the style sheet bundles, the asset checksums,
-the icon check, the math font cut).
+the icon check, the math font cut). ``find_node_package`` finds a package installed by
+``npm ci`` (Temml for the math, PurgeCSS for the style sheets) and says how to install it
+when it is missing.
 
 ``_ext/`` is on ``sys.path`` because ``_config.yml`` lists ``gdcode_build`` under
 ``sphinx.local_extensions`` (Jupyter Book adds that folder to ``sys.path``); that is what
@@ -42,6 +44,7 @@ lets ``import _assets`` and the ``extra_extensions`` names resolve.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -50,7 +53,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
-__all__ = ["ship_assets", "page_has", "site_pages"]
+__all__ = ["find_node_package", "ship_assets", "page_has", "site_pages"]
 
 
 NodeTest = type[nodes.Node] | Callable[[nodes.Node], bool] | None
@@ -63,6 +66,40 @@ def site_pages(outdir: str | Path) -> list[Path]:
     outdir = Path(outdir)
     return [page for page in sorted(outdir.rglob("*.html"))
             if page.relative_to(outdir).parts[0] not in ("_static", "_sources")]
+
+
+NPM_HINT = "Install it from the repository root with `npm ci` (package.json pins it)."
+
+
+def find_node_package(owner: str, confdir: str | Path, configured: str, name: str,
+                      version: str) -> Path:
+    """The installed ``node_modules/<name>`` folder whose version starts with ``version``.
+
+    ``configured`` (an extension's ``*_node_modules`` setting, relative to the book's
+    folder) names the ``node_modules`` folder; empty, it is looked for in the book's folder
+    and each folder above it. A missing or wrong version raises with how to install it,
+    naming ``owner`` (the extension that needs it).
+    """
+    if configured:
+        candidates = [Path(confdir, configured).resolve()]
+    else:
+        start = Path(confdir).resolve()
+        candidates = [folder / "node_modules" for folder in (start, *start.parents)]
+    for node_modules in candidates:
+        package = node_modules / name
+        if (package / "package.json").is_file():
+            found = json.loads((package / "package.json").read_text(encoding="utf-8"))
+            if not str(found.get("version", "")).startswith(version):
+                raise ExtensionError(
+                    f"{owner}: found {name} {found.get('version')} in {package}, but the book "
+                    f"needs {name} {version}x. {NPM_HINT}"
+                )
+            return package
+    searched = ", ".join(str(c) for c in candidates[:3])
+    raise ExtensionError(
+        f"{owner}: {name} is not installed (looked for {name}/package.json in "
+        f"{searched}{', ...' if len(candidates) > 3 else ''}). {NPM_HINT}"
+    )
 
 
 def page_has(doctree: nodes.document | None, node: NodeTest) -> bool:

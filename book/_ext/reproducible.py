@@ -232,9 +232,12 @@ def normalise_executed_notebook(app: Sphinx, doctree: nodes.document) -> None:
 
 
 # A stylesheet or script link into _static/, bare or with Sphinx's own ?v= checksum
-# (other queries, such as the theme's ?digest=, are left alone).
+# (other queries, such as the theme's ?digest=, are left alone). Fonts are left bare: a
+# style sheet's url() asks for a font with no query, and a preload of that font must name
+# the very same URL, or the browser fetches the font twice.
 ASSET_LINK = re.compile(
-    r'(<(?:link|script)\b[^>]*?\b(?:href|src)=")([^"?#]*_static/[^"?#]+)(\?v=[0-9a-f]+)?(")')
+    r'(<(?:link|script)\b[^>]*?\b(?:href|src)=")'
+    r'([^"?#]*_static/[^"?#]+(?<!\.woff2)(?<!\.woff)(?<!\.ttf)(?<!\.otf))(\?v=[0-9a-f]+)?(")')
 
 
 def asset_checksum(path: Path) -> str:

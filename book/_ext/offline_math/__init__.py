@@ -40,7 +40,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from _assets import ship_assets, site_pages
+from _assets import find_node_package, page_has, ship_assets, site_pages
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -57,7 +57,6 @@ TEMML_CSS = "Temml-NotoSans.css"
 TEMML_FONT_URL = "url('NotoSansMath-Regular.ttf')"
 NOTO_FILE = "noto-sans-math-latin-400-normal.woff2"
 PACKAGES = {"temml": "0.13.", "@fontsource/noto-sans-math": "5."}
-INSTALL_HINT = "Install it from the repository root with `npm ci` (package.json pins it)."
 HERE = Path(__file__).resolve().parent
 RENDER = HERE / "render.mjs"
 RENDER_TIMEOUT = 300
@@ -65,27 +64,8 @@ RENDER_TIMEOUT = 300
 
 def find_package(app: Sphinx, name: str) -> Path:
     """The installed ``node_modules/<name>`` folder, or raise with how to install it."""
-    configured = app.config.offline_math_node_modules
-    if configured:
-        candidates = [Path(app.confdir, configured).resolve()]
-    else:
-        start = Path(app.confdir).resolve()
-        candidates = [folder / "node_modules" for folder in (start, *start.parents)]
-    for node_modules in candidates:
-        package = node_modules / name
-        if (package / "package.json").is_file():
-            version = json.loads((package / "package.json").read_text())["version"]
-            if not version.startswith(PACKAGES[name]):
-                raise ExtensionError(
-                    f"offline_math: found {name} {version} in {package}, but the book needs "
-                    f"{name} {PACKAGES[name]}x. {INSTALL_HINT}"
-                )
-            return package
-    searched = ", ".join(str(c) for c in candidates[:3])
-    raise ExtensionError(
-        f"offline_math: {name} is not installed (looked for {name}/package.json in "
-        f"{searched}{', ...' if len(candidates) > 3 else ''}). {INSTALL_HINT}"
-    )
+    return find_node_package("offline_math", app.confdir,
+                             app.config.offline_math_node_modules, name, PACKAGES[name])
 
 
 def typeset(app: Sphinx, items: list[dict]) -> list[dict]:
@@ -170,6 +150,22 @@ def ship_font_and_css(app: Sphinx) -> None:
     shutil.copyfile(temml / "dist" / "Temml.woff2", target / "Temml.woff2")  # \mathscr
     shutil.copyfile(temml / "LICENSE", target / "LICENSE-temml")
     shutil.copyfile(noto / "LICENSE", target / "LICENSE-noto-sans-math")
+
+
+def preload_font(app: Sphinx, pagename: str, templatename: str, context: dict,
+                 doctree: nodes.document | None) -> None:
+    """On a page with math, ask for the math font from ``<head>``.
+
+    Without this the browser finds the font only when it lays out the first formula, and
+    lays the page out again when it arrives: Lighthouse measured a layout shift of 0.14 on
+    an API page (desktop score 95). Fonts are fetched in CORS mode, so the preload needs
+    ``crossorigin`` for the browser to use what it fetched.
+    """
+    if app.builder.format != "html" or not page_has(doctree, has_math):
+        return
+    href = context["pathto"](f"_static/{STATIC_SUBDIR}/{FONT}", 1)
+    context["metatags"] = (context.get("metatags") or "") + (
+        f'\n<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>')
 
 
 # Punctuation that must not be parted from the formula it touches: closing marks after
@@ -264,6 +260,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     ship_assets(app, "offline_math", HERE, css=["math.css"], js=["math.js"],
                 node=has_math)
     app.connect("builder-inited", ship_font_and_css, priority=600)
+    app.connect("html-page-context", preload_font)
     app.add_post_transform(TypesetMath)
     app.add_post_transform(KeepPunctuationWithMath)
     app.connect("build-finished", subset_math_font)
