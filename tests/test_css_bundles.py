@@ -17,7 +17,12 @@ from browser_site import missing, site_path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
-from theme_fixes.css_bundles import BundleError, bundle_site, css_text  # noqa: E402
+from theme_fixes.css_bundles import (  # noqa: E402
+    BundleError,
+    bundle_site,
+    css_text,
+    purge_unused_rules,
+)
 
 PNG = bytes.fromhex(  # a 1x1 PNG
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -180,6 +185,60 @@ def test_the_bundled_page_looks_the_same_in_a_browser(tmp_path, browser):
         assert after[3] < before[3], path  # fewer style sheets
 
 
+NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
+
+THEME_CSS = """\
+/* styles/theme.css */
+:root { --pst-color: red; }
+.used { color: red; }
+.used:hover, .used:focus-visible { color: blue; }
+html[data-theme=dark] .used { color: pink; }
+html[data-theme=dark] .never-on-a-page { color: pink; }
+.never-on-a-page { color: green; }
+.added-by-a-script { display: block; }
+.dropdown-menu[data-bs-popper] { top: 100%; }
+.bs-tooltip-auto[data-popper-placement^=top] .tooltip-arrow { bottom: 0; }
+@media (max-width: 600px) { .used { margin: 0; } .never-on-a-page { margin: 0; } }
+@font-face { font-family: Icons; src: url(icons.woff2); }
+@keyframes spin { to { transform: rotate(1turn); } }
+"""
+
+
+def test_the_shared_bundle_keeps_only_the_rules_the_site_can_use(tmp_path):
+    """PurgeCSS drops a rule no page or script can match, and keeps: what a page uses (with
+    its states, media queries and dark-mode variant), a class named only in a script, the
+    names Bootstrap's script puts together from pieces, fonts, animations, variables and
+    each file's heading comment (the tests read the bundles by those). Every dark-mode
+    rule is kept, used or not: the word "dark" is on no page."""
+    (tmp_path / "_static" / "scripts").mkdir(parents=True)
+    (tmp_path / "index.html").write_text(  # "dark" is on no page: set by the theme's JS
+        '<html data-theme="light"><body><p class="used">x</p><ul class="dropdown-menu">'
+        "</ul></body></html>")
+    (tmp_path / "_static" / "scripts" / "app.js").write_text(
+        'el.classList.add("added-by-a-script"); tip.className = "tooltip-arrow";')
+    out = purge_unused_rules(THEME_CSS, tmp_path, NODE_MODULES)
+    assert ".never-on-a-page { color: green; }" not in out
+    assert ".never-on-a-page { margin: 0; }" not in out
+    for kept in ("/* styles/theme.css */", "--pst-color", ".used { color: red; }",
+                 ".used:hover", "html[data-theme=dark] .used", "@media (max-width: 600px)",
+                 ".added-by-a-script", ".dropdown-menu[data-bs-popper]",
+                 ".bs-tooltip-auto[data-popper-placement^=top]", "@font-face",
+                 "@keyframes spin"):
+        assert kept in out, kept
+
+
+def test_a_purge_that_cannot_run_changes_nothing(tmp_path):
+    site = make_site(tmp_path / "site")
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+    def purge(css: str) -> str:
+        return purge_unused_rules(css, site, tmp_path / "no-node-modules")
+
+    with pytest.raises(BundleError, match="PurgeCSS failed"):
+        bundle_site(site, tmp_path / "css_bundles.json", purge)
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
+
 def test_the_built_book_links_at_most_two_stylesheets_per_page():
     site = site_path()
     if not (site / "index.html").is_file():
@@ -195,3 +254,8 @@ def test_the_built_book_links_at_most_two_stylesheets_per_page():
     assert len(shared) == 1, shared  # one bundle every page shares
     text = (site / "_static" / "bundles" / shared.pop()).read_text(encoding="utf-8")
     assert "/* styles/pydata-sphinx-theme.css */" in text
+    # cut to the rules the site uses (css_bundles.purge_unused_rules): the theme's sheet
+    # alone is 397 KB, all of Bootstrap in it; Bootstrap's table and form rules are unused
+    assert len(text.encode()) < 250_000, len(text.encode())
+    assert ".table-hover" not in text and ".form-floating" not in text
+    assert ".bd-header" in text and "html[data-theme=dark]" in text

@@ -27,7 +27,8 @@ built site in a browser.
   that makes the PNGs about four times smaller (``figures.py``).
 * **Two stylesheet requests instead of twelve to seventeen**: after the build each page's
   stylesheet links are replaced by two bundles, one shared by every page and one for the page's own
-  extras (``css_bundles.py``).
+  extras (``css_bundles.py``). The shared one keeps only the rules some page or script
+  of the site can use (PurgeCSS): 90 KB gzipped became 32 KB.
 * **Page descriptions**: each page gets a ``<meta name="description">`` made from its
   first paragraph unless it sets one itself (search engines show it).
 """
@@ -166,6 +167,8 @@ def add_description(app: Sphinx, pagename: str, templatename: str, context: dict
 def setup(app: Sphinx) -> dict[str, Any]:
     from _assets import ship_assets  # book/_ext/_assets.py: the one way to ship JS/CSS
 
+    # Where npm's node_modules is (for PurgeCSS; default: the book's folder or above it).
+    app.add_config_value("theme_fixes_node_modules", "", "html", types=[str])
     ship_assets(app, icons.FOLDER, HERE, css=[icons.CSS_NAME], generated=[icons.CSS_NAME])
     app.connect("builder-inited", icons.write_icons_css)
     app.connect("build-finished", icons.check_icons)
