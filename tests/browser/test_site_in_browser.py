@@ -117,13 +117,29 @@ def test_wide_formulas_scroll_from_their_start_on_a_phone(open_page, pages_with)
         clipped = visit.page.evaluate(CLIPPED_FORMULAS)
         assert clipped == [], f"{page}: formulas cut at the left on a phone: {clipped}"
         # offline_math/math.js: a formula box that scrolls can be focused (and so scrolled
-        # from the keyboard); one that fits is no tab stop
-        stops = visit.page.evaluate("""() => Array.from(document.querySelectorAll(
-            '.math-display')).map(b => [b.scrollWidth > b.clientWidth + 1, b.tabIndex])""")
-        assert all(tab == (0 if scrolls else -1) for scrolls, tab in stops), (page, stops)
+        # from the keyboard); one that fits is no tab stop. It reads the widths after the
+        # browser's layout (a ResizeObserver), so wait two frames; then again on a wide
+        # screen, where the formulas that scrolled on the phone fit and lose their stop.
+        for width in (375, 1280):
+            visit.page.set_viewport_size({"width": width, "height": 812})
+            stops = visit.page.evaluate(TAB_STOPS)
+            assert all(tab == (0 if scrolls else -1) for scrolls, tab in stops), (
+                page, width, stops)
+            if width == 375:
+                scrolled_on_phone = sum(scrolls for scrolls, _ in stops)
+            elif "w3d5" in page:
+                assert sum(scrolls for scrolls, _ in stops) < scrolled_on_phone
         if "w3d5" in page:
             assert wide > 0  # the check had something to check: some formulas do scroll
         visit.page.context.close()
+
+
+TAB_STOPS = """async () => {
+    await document.fonts.ready;
+    for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+    return Array.from(document.querySelectorAll('.math-display')).map(
+        b => [b.scrollWidth > b.clientWidth + 1, b.tabIndex]);
+}"""
 
 
 PUNCTUATION_ALONE = r"""() => Array.from(document.querySelectorAll('span.math')).filter(m => {
@@ -160,6 +176,39 @@ def test_pages_read_on_a_narrow_phone_without_sliding_sideways(browser, base_url
     finally:
         context.close()
     assert glued > 100  # the check had something to check
+
+
+def test_the_sidebar_buttons_work_on_a_phone_and_on_a_wide_screen(open_page, site_dir,
+                                                                  pages_with, screenshot):
+    """The buttons above the article open the site navigation and the page's contents on a
+    phone (the theme's dialogs) and fold the navigation away on a wide screen. They did
+    nothing while the theme's hidden header had buttons of the same classes, which both
+    themes' scripts bound instead (theme_fixes/templates/layout.html)."""
+    for page in pages_with('class="bd-article"'):
+        html = (site_dir / page).read_text(encoding="utf-8")
+        assert html.count("primary-toggle") == 1, page
+        assert html.count("secondary-toggle") <= 1, page
+    page = next(p for p in pages_with("secondary-toggle") if "w3d4" in p)
+    visit = open_page(page, viewport={"width": 375, "height": 812})
+    tab = visit.page
+    for button, dialog in ((".primary-toggle", "#pst-primary-sidebar-modal"),
+                           (".secondary-toggle", "#pst-secondary-sidebar-modal")):
+        tab.locator(button).click()
+        tab.wait_for_function(f"document.querySelector('{dialog}').open", timeout=10_000)
+        links = tab.locator(f"{dialog} a").filter(visible=True)
+        assert links.count() >= 5, (button, links.count())
+        screenshot(tab, f"phone-{button.strip('.')}-{page}")
+        tab.keyboard.press("Escape")
+        tab.wait_for_function(f"!document.querySelector('{dialog}').open", timeout=10_000)
+    tab.set_viewport_size({"width": 1280, "height": 900})
+    sidebar = tab.locator("#pst-primary-sidebar")
+    assert sidebar.is_visible()
+    tab.locator(".primary-toggle").click()
+    tab.wait_for_function("!document.querySelector('#pst-primary-sidebar-modal').open")
+    assert not sidebar.is_visible()  # folded away, not opened as a dialog
+    tab.locator(".primary-toggle").click()
+    assert sidebar.is_visible()
+    assert visit.problems == []
 
 
 def test_font_awesome_fonts_hold_only_the_glyphs_the_css_names(site_dir):
