@@ -76,3 +76,39 @@ def test_kernel_transport_warning(tmp_path, with_fix):
         assert "WARNING" not in log, log  # and no other warning took its place
     else:
         assert LINE in log, "the warning this test guards against no longer appears at all"
+
+
+# The set-up's log (`make venv`, the first lines of every CI run) is held to the same rule.
+
+def test_pip_notices_about_missing_package_folders_are_dropped_and_nothing_else():
+    """The Makefile's filter drops pip's notice that a file:// index of this machine's pip
+    configuration has no folder for a package (one line per package and folder, over 200
+    lines in a CI log); any other line passes, and pip's exit status is kept."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    line = next(x for x in makefile.splitlines() if x.startswith("NO_MISSING_FOLDER_NOTICES"))
+    pipe = line.split(":=", 1)[1].strip().replace("$$", "$")
+    notice = ("WARNING: Location 'file:///opt/pypi-more/simple/tqdm/' is ignored: it is "
+              "neither a file nor a directory.")
+    others = ["WARNING: Retrying after connection broken", "ERROR: No matching distribution",
+              "WARNING: Location 'https://example.invalid/x/' is ignored: it is neither a "
+              "file nor a directory."]
+    lines = "\n".join([notice, *others, notice])
+    script = f"set -o pipefail; (printf '%s\\n' \"$LINES\"; exit 3) {pipe}"
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "LINES": lines}, timeout=30)
+    assert done.stdout.splitlines() == others
+    assert done.returncode == 3  # a failing pip still fails `make`
+
+
+def test_the_editable_install_of_gdcode_raises_no_setuptools_warning(tmp_path):
+    """``-e .`` (requirements.txt) with the package at the repository's root made setuptools
+    warn "Editable installation ... be careful with folders" in every set-up log, until
+    pyproject.toml named the root as the package folder. Built here as pip builds it, with
+    Python's warnings made errors."""
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c",
+         "import sys, setuptools.build_meta as backend; backend.build_editable(sys.argv[1])",
+         str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert list(tmp_path.glob("gdcode-*.whl")), done.stdout[-2000:]
