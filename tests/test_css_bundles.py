@@ -191,7 +191,9 @@ THEME_CSS = """\
 /* styles/theme.css */
 :root { --pst-color: red; }
 .used { color: red; }
+:focus-visible { outline: 3px solid var(--pst-color); }
 .used:hover, .used:focus-visible { color: blue; }
+.never-on-a-page:focus-visible { color: blue; }
 html[data-theme=dark] .used { color: pink; }
 html[data-theme=dark] .never-on-a-page { color: pink; }
 .never-on-a-page { color: green; }
@@ -206,7 +208,8 @@ html[data-theme=dark] .never-on-a-page { color: pink; }
 
 def test_the_shared_bundle_keeps_only_the_rules_the_site_can_use(tmp_path):
     """PurgeCSS drops a rule no page or script can match, and keeps: what a page uses (with
-    its states, media queries and dark-mode variant), a class named only in a script, the
+    its states, media queries and dark-mode variant), rules of pseudo-classes alone (the
+    theme's focus ring), a class named only in a script, the
     names Bootstrap's script puts together from pieces, fonts, animations, variables and
     each file's heading comment (the tests read the bundles by those). Every dark-mode
     rule is kept, used or not: the word "dark" is on no page."""
@@ -219,7 +222,9 @@ def test_the_shared_bundle_keeps_only_the_rules_the_site_can_use(tmp_path):
     out = purge_unused_rules(THEME_CSS, tmp_path, NODE_MODULES)
     assert ".never-on-a-page { color: green; }" not in out
     assert ".never-on-a-page { margin: 0; }" not in out
+    assert ".never-on-a-page:focus-visible" not in out
     for kept in ("/* styles/theme.css */", "--pst-color", ".used { color: red; }",
+                 ":focus-visible { outline: 3px",  # the focus ring of every element
                  ".used:hover", "html[data-theme=dark] .used", "@media (max-width: 600px)",
                  ".added-by-a-script", ".dropdown-menu[data-bs-popper]",
                  ".bs-tooltip-auto[data-popper-placement^=top]", "@font-face",

@@ -211,6 +211,30 @@ def test_the_sidebar_buttons_work_on_a_phone_and_on_a_wide_screen(open_page, sit
     assert visit.problems == []
 
 
+FOCUSED = """() => { const e = document.activeElement, s = getComputedStyle(e);
+    return [e.tagName + '.' + (e.className || '').toString().split(' ')[0],
+            (e.textContent || '').trim().slice(0, 30), s.outlineStyle,
+            parseFloat(s.outlineWidth), s.boxShadow]; }"""
+
+
+def test_keyboard_focus_shows_the_themes_ring(open_page, pages_with):
+    """Tabbing from the top of a chapter, every element that takes focus shows the theme's
+    focus indicator: its 3 px outline, or the box shadow some controls draw instead, not
+    only the browser's thin default. (The shared style sheet is cut to the rules the site
+    uses; the theme's ring for every element is a rule of one pseudo-class,
+    ``:focus-visible``, which the cut dropped until it was safelisted.)"""
+    page = next(p for p in pages_with('class="bd-article"') if "w3d4" in p)
+    tab = open_page(page, viewport={"width": 1280, "height": 900}).page
+    seen = []
+    for _ in range(10):
+        tab.keyboard.press("Tab")
+        element, text, style, width, shadow = tab.evaluate(FOCUSED)
+        seen.append(element)
+        themed = (style == "solid" and width >= 2) or shadow != "none"
+        assert themed, f"{page}: {element} ({text!r}) shows only {style} {width}px on focus"
+    assert any("navbar-brand" in e for e in seen), seen  # the logo link was among them
+
+
 def test_font_awesome_fonts_hold_only_the_glyphs_the_css_names(site_dir):
     """The theme's icon fonts are cut to the few glyphs its CSS draws (admonition titles,
     breadcrumbs); every one of those is still in the font."""

@@ -21,6 +21,11 @@ const [result] = await new PurgeCSS().purge({
   // tooltips and popovers (`bs-${NAME}-auto`; without them a tooltip loses its arrow).
   // And the colour modes: a rule for html[data-theme=dark] must not hang on the word
   // "dark" happening to be in some page or script.
-  safelist: { greedy: [/data-bs-/, /\bbs-(tooltip|popover)-/, /data-(theme|mode)\b/] },
+  // PurgeCSS also drops a selector made of pseudo-classes alone, which no word can match:
+  // the theme's focus ring for every element (:focus-visible) went with it.
+  safelist: {
+    standard: [/^(::?[a-z-]+(\([^)]*\))?)+$/],
+    greedy: [/data-bs-/, /\bbs-(tooltip|popover)-/, /data-(theme|mode)\b/],
+  },
 });
 process.stdout.write(JSON.stringify({ css: result.css, rejected: result.rejected.length }));
