@@ -204,10 +204,11 @@ def test_the_sidebar_buttons_work_on_a_phone_and_on_a_wide_screen(open_page, sit
     sidebar = tab.locator("#pst-primary-sidebar")
     assert sidebar.is_visible()
     tab.locator(".primary-toggle").click()
-    tab.wait_for_function("!document.querySelector('#pst-primary-sidebar-modal').open")
-    assert not sidebar.is_visible()  # folded away, not opened as a dialog
+    # folded away (the theme slides it out, then hides it), not opened as a dialog
+    sidebar.wait_for(state="hidden", timeout=10_000)
+    assert not tab.evaluate("document.querySelector('#pst-primary-sidebar-modal').open")
     tab.locator(".primary-toggle").click()
-    assert sidebar.is_visible()
+    sidebar.wait_for(state="visible", timeout=10_000)
     assert visit.problems == []
 
 
