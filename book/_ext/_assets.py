@@ -35,7 +35,8 @@ files from every page (use sparingly: it costs every page its weight).
 the written pages at ``build-finished`` (the style sheet bundles, the asset checksums,
 the icon check, the math font cut). ``find_node_package`` finds a package installed by
 ``npm ci`` (Temml for the math, PurgeCSS for the style sheets) and says how to install it
-when it is missing.
+when it is missing; ``run_node_script`` runs one of the extensions' Node.js scripts on JSON
+(Temml's ``render.mjs``, PurgeCSS's ``purge.mjs``).
 
 ``_ext/`` is on ``sys.path`` because ``_config.yml`` lists ``gdcode_build`` under
 ``sphinx.local_extensions`` (Jupyter Book adds that folder to ``sys.path``); that is what
@@ -46,14 +47,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
-__all__ = ["find_node_package", "ship_assets", "page_has", "site_pages"]
+__all__ = ["find_node_package", "run_node_script", "ship_assets", "page_has", "site_pages"]
 
 
 NodeTest = type[nodes.Node] | Callable[[nodes.Node], bool] | None
@@ -100,6 +103,27 @@ def find_node_package(owner: str, confdir: str | Path, configured: str, name: st
         f"{owner}: {name} is not installed (looked for {name}/package.json in "
         f"{searched}{', ...' if len(candidates) > 3 else ''}). {NPM_HINT}"
     )
+
+
+def run_node_script(what: str, script: Path, node_modules: Path, payload: Any,
+                    timeout: float) -> Any:
+    """Run ``node <script> <node_modules>`` with ``payload`` as JSON on stdin; its stdout,
+    parsed as JSON. Raises :class:`ExtensionError` naming ``what`` when Node.js is missing,
+    the script fails or times out, or its output is not JSON."""
+    try:
+        done = subprocess.run(["node", str(script), str(node_modules)],
+                              input=json.dumps(payload), capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    except FileNotFoundError as error:
+        raise ExtensionError(f"{what}: Node.js (`node`) is not installed") from error
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ExtensionError(f"{what} could not run: {error}") from error
+    if done.returncode != 0:
+        raise ExtensionError(f"{what} failed (exit {done.returncode}): {done.stderr[-2000:]}")
+    try:
+        return json.loads(done.stdout)
+    except ValueError as error:
+        raise ExtensionError(f"{what} gave no JSON: {done.stdout[:200]!r}") from error
 
 
 def page_has(doctree: nodes.document | None, node: NodeTest) -> bool:

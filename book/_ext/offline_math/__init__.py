@@ -32,15 +32,13 @@ Config values:
 from __future__ import annotations
 
 import html
-import json
 import re
 import shutil
 import string
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from _assets import find_node_package, page_has, ship_assets, site_pages
+from _assets import find_node_package, page_has, run_node_script, ship_assets, site_pages
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -70,17 +68,8 @@ def find_package(app: Sphinx, name: str) -> Path:
 
 def typeset(app: Sphinx, items: list[dict]) -> list[dict]:
     """Temml's MathML (``{"mathml": ...}``) or error (``{"error": ...}``) for each item."""
-    node_modules = find_package(app, "temml").parent
-    try:
-        done = subprocess.run(["node", str(RENDER), str(node_modules)],
-                              input=json.dumps(items), capture_output=True, text=True,
-                              timeout=RENDER_TIMEOUT, check=False)
-    except FileNotFoundError as exc:
-        raise ExtensionError("offline_math: Node.js (`node`) is not installed") from exc
-    if done.returncode != 0:
-        raise ExtensionError(f"offline_math: Temml failed (exit {done.returncode}): "
-                             f"{done.stderr[-2000:]}")
-    return json.loads(done.stdout)
+    return run_node_script("offline_math: Temml", RENDER, find_package(app, "temml").parent,
+                           items, RENDER_TIMEOUT)
 
 
 def has_math(node: nodes.Node) -> bool:

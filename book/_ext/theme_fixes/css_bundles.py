@@ -34,12 +34,12 @@ import hashlib
 import json
 import posixpath
 import re
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from _assets import find_node_package, site_pages  # book/_ext/_assets.py
+from _assets import find_node_package, run_node_script, site_pages  # book/_ext/_assets.py
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from gdcode._files import write_atomically
@@ -172,19 +172,13 @@ def purge_unused_rules(css: str, outdir: Path, node_modules: Path) -> str:
     """
     outdir = Path(outdir)
     files = [*site_pages(outdir), *sorted((outdir / STATIC.rstrip("/")).rglob("*.js"))]
-    payload = json.dumps({"css": css, "files": [str(f) for f in files]})
     try:
-        done = subprocess.run(["node", str(PURGE_SCRIPT), str(node_modules)], input=payload,
-                              capture_output=True, text=True, timeout=PURGE_TIMEOUT,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise BundleError(f"cannot run PurgeCSS (node): {error}") from error
-    if done.returncode != 0:
-        raise BundleError(f"PurgeCSS failed (exit {done.returncode}): {done.stderr[-2000:]}")
-    try:
-        return json.loads(done.stdout)["css"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise BundleError(f"PurgeCSS gave no style sheet: {done.stdout[:200]!r}") from error
+        result = run_node_script("PurgeCSS", PURGE_SCRIPT, node_modules,
+                                 {"css": css, "files": [str(f) for f in files]},
+                                 PURGE_TIMEOUT)
+        return result["css"]
+    except (ExtensionError, KeyError, TypeError) as error:
+        raise BundleError(str(error)) from error
 
 
 def bundle_site(outdir: Path, manifest_file: Path,
@@ -225,8 +219,9 @@ def bundle_site(outdir: Path, manifest_file: Path,
     # Every bundle is made before anything is written: a style sheet that cannot be
     # bundled (BundleError) leaves every page with its own links.
     texts = {name: bundle_text(static, paths) for name, paths in sorted(bundles.items())}
-    if purge is not None and shared and bundle_name(shared) in texts:
-        texts[bundle_name(shared)] = purge(texts[bundle_name(shared)])
+    shared_name = bundle_name(shared) if shared else None
+    if purge is not None and shared_name in texts:
+        texts[shared_name] = purge(texts[shared_name])
     for name, text in texts.items():
         write_atomically(static / BUNDLE_DIR / name, text.encode("utf-8"))
     for page, names in pages.items():
