@@ -118,8 +118,9 @@ def test_wide_formulas_scroll_from_their_start_on_a_phone(open_page, pages_with)
         assert clipped == [], f"{page}: formulas cut at the left on a phone: {clipped}"
         # offline_math/math.js: a formula box that scrolls can be focused (and so scrolled
         # from the keyboard); one that fits is no tab stop. It reads the widths after the
-        # browser's layout (a ResizeObserver), so wait two frames; then again on a wide
-        # screen, where the formulas that scrolled on the phone fit and lose their stop.
+        # browser's layout (a ResizeObserver), so TAB_STOPS gives it frames to answer; then
+        # again on a wide screen, where the formulas that scrolled on the phone fit and lose
+        # their stop.
         for width in (375, 1280):
             visit.page.set_viewport_size({"width": width, "height": 812})
             stops = visit.page.evaluate(TAB_STOPS)
@@ -135,10 +136,22 @@ def test_wide_formulas_scroll_from_their_start_on_a_phone(open_page, pages_with)
 
 
 TAB_STOPS = """async () => {
+    // Each box's scrolling (read now, which lays the page out) and its tab index (set by
+    // math.js's ResizeObserver after the browser's own layout). They may disagree for a few
+    // frames after a resize: the theme's sidebars move with CSS transitions and scripts,
+    // and the observer answers only after the frame that laid them out. So read every frame
+    // until they agree, for at most 3 s; a script that answers wrongly or never still fails.
     await document.fonts.ready;
-    for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
-    return Array.from(document.querySelectorAll('.math-display')).map(
+    const read = () => Array.from(document.querySelectorAll('.math-display')).map(
         b => [b.scrollWidth > b.clientWidth + 1, b.tabIndex]);
+    const agree = (stops) => stops.every(([scrolls, tab]) => tab === (scrolls ? 0 : -1));
+    const until = performance.now() + 3000;
+    let stops = read();
+    for (let i = 0; i < 2 || (!agree(stops) && performance.now() < until); i++) {
+        await new Promise(requestAnimationFrame);
+        stops = read();
+    }
+    return stops;
 }"""
 
 
