@@ -166,3 +166,17 @@ def test_internal_links_resolve(site):
             if parts.fragment and target.suffix == ".html" and parts.fragment not in ids(target):
                 broken.append(f"{page_path.relative_to(site)} -> {href} (no such anchor)")
     assert not broken, "broken internal links:\n" + "\n".join(broken[:40])
+
+
+def test_the_book_drops_these_spans_and_keeps_its_code(site):
+    """theme_fixes/highlighting.py on the built book: the variants chapter's code has no
+    name, punctuation or whitespace spans (a quarter of its elements before), and its code
+    still reads as code once the remaining spans are taken away."""
+    page = (site / "chapters" / "gd-variants.html").read_text()
+    blocks = re.findall(r'<div class="highlight"><pre>(.*?)</pre></div>', page, re.S)
+    assert len(blocks) > 20
+    classes = set(re.findall(r'<span class="([^"]*)"', "".join(blocks)))
+    assert not classes & {"n", "p", "w"}
+    assert {"o", "k", "mi"} <= classes
+    assert any("import numpy as np" in re.sub(r"<[^>]+>", "", b) for b in blocks)
+    assert len(re.findall(r"<[a-zA-Z]", page)) < 7000  # 8,317 elements with the spans

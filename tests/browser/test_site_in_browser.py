@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,51 @@ def test_no_critical_or_serious_accessibility_problems(site_visit, run_axe, site
     (AXE_REPORT / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
     bad = [v for v in violations if v["impact"] in {"critical", "serious"}]
     assert not bad, describe_violations(bad)
+
+
+# For each sample block: how its text is drawn (colour, weight, slant, line; no background
+# of its own), and for each class how a token of that class, put in for the check, is.
+CODE_TOKENS = """(classes) => Array.from(document.querySelectorAll('div.highlight > pre'))
+    .filter((pre, i, all) => i < 6 || i === all.length - 1).map(pre => {
+        const look = (e, background) => { const s = getComputedStyle(e); return [s.color,
+            s.fontWeight, s.fontStyle, s.textDecorationLine, background || s.backgroundColor]
+            .join(' '); };
+        const drawn = classes.map(name => {
+            const span = document.createElement('span');
+            span.className = name; span.textContent = 'x';
+            pre.appendChild(span);
+            const it = look(span);
+            span.remove();
+            return [name, it];
+        });
+        return [look(pre, 'rgba(0, 0, 0, 0)'), drawn];
+    })"""
+
+
+def test_code_tokens_without_a_span_look_like_those_with_one(open_page, site_dir):
+    """theme_fixes/highlighting.py writes names, punctuation and whitespace without their
+    ``<span>`` because the highlighting styles draw them like the block's text. In the
+    browser, with the site's real style sheets, in light and dark mode: a token of each of
+    those classes looks exactly like the block's own text (the theme's ``pre`` colour once
+    drew that text in another grey: theme_fixes/code.css), and the chapter has none of
+    those spans left."""
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from theme_fixes.highlighting import unstyled_classes
+
+    classes = sorted(unstyled_classes(["a11y-high-contrast-light", "a11y-high-contrast-dark"]))
+    assert {"n", "p", "w"} <= set(classes)
+    page = "chapters/gd-variants.html"
+    visit = open_page(page, viewport={"width": 1280, "height": 900})
+    left = visit.page.evaluate(
+        "(names) => names.filter(n => document.querySelector('div.highlight span.' + n))",
+        classes,
+    )
+    assert left == [], f"{page} still has spans of {left}"
+    for mode in ("light", "dark"):
+        visit.page.evaluate(f"document.documentElement.dataset.theme = '{mode}'")
+        blocks = visit.page.evaluate(CODE_TOKENS, classes)
+        assert len(blocks) == 7
+        for text, drawn in blocks:
+            assert all(it == text for _, it in drawn), (mode, text, drawn)
+        # and the check can tell: an operator is drawn in its own colour
+        assert visit.page.evaluate(CODE_TOKENS, ["o"])[0][1][0][1] != blocks[0][0]

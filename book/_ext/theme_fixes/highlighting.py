@@ -1,0 +1,211 @@
+"""Code blocks without the spans that change nothing.
+
+Pygments wraps every token of a code block in ``<span class="…">``, including the ones
+the page's colour styles draw exactly like the block's own text: in the theme's two
+styles (``a11y-high-contrast-light`` and ``-dark``) names (``n``), punctuation (``p``)
+and whitespace (``w``) have the text's colour and nothing else. On W3 D4 and on the
+variants chapter those spans were 17 % and 27 % of all the page's elements, and a phone
+pays for every element in style and layout work (Lighthouse's mobile score of the
+variants chapter was held back by exactly that).
+
+So the book's highlighter (:class:`PlainTokenFormatter`, set on Sphinx's highlighter at
+``builder-inited``) leaves out a token's span when, in **every** style the page can show,
+its class has no rule or a rule that only repeats the block's text colour. The decision
+is taken per token class from the styles themselves (:func:`unstyled_classes`), so a
+style whose names are coloured keeps their spans.
+
+"The block's text colour" is the one the style puts on ``.highlight``; ``code.css`` makes
+the ``<pre>`` inherit it (the theme's ``pre`` rule gave it another grey). After the build,
+:func:`check_stylesheets` reads the style sheets the site really ships and fails the
+build if any of them styles a left-out class unlike that text (for instance a theme that
+writes other colours than the styles it names, or a book style sheet that targets
+``.highlight .n``); the browser test compares what Chromium computes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pygments.formatters import HtmlFormatter
+from pygments.style import Style
+from pygments.styles import get_all_styles
+from pygments.token import Name, Operator, Punctuation, Text
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+#: The theme options of pydata-sphinx-theme (and the themes built on it, such as
+#: sphinx-book-theme) that name the light and the dark highlighting style; it writes
+#: ``pygments.css`` from these two, over Sphinx's own.
+THEME_STYLE_OPTIONS = ("pygments_light_style", "pygments_dark_style")
+
+#: The token families whose spans may go: names, operators, punctuation and plain text
+#: carry no meaning beyond their colour. Others are kept even where they look like text:
+#: prompts and outputs (``Generic``: sphinx-copybutton leaves ``.gp`` out of what it
+#: copies, and style sheets make it unselectable), errors, escapes, ``Other``.
+FAMILIES = (Name, Operator, Punctuation, Text)
+
+
+def unstyled_classes(styles: Iterable[str | type[Style]]) -> frozenset[str]:
+    """The token classes drawn like plain text of the block in every one of ``styles``.
+
+    A class is plain in a style when Pygments writes no rule for it, or a rule whose only
+    declaration is the colour that the style also gives the block itself (Pygments puts
+    the style's ``Text`` colour on the ``.highlight`` rule only when the style has a
+    background, as every style in Pygments does). Any weight, slant, underline,
+    background, border or other colour keeps the span. Only token types of
+    :data:`FAMILIES` are candidates. No styles: nothing is plain.
+    """
+    plain: set[str] | None = None
+    for style in styles:
+        formatter = HtmlFormatter(style=style)
+        rules = formatter.class2style
+        text_rule = None
+        if formatter.style.background_color is not None and Text in formatter.ttype2class:
+            text_rule = rules[formatter.ttype2class[Text]][0]
+        classes = {
+            formatter._get_css_class(ttype)
+            for ttype, _ in formatter.style
+            if any(ttype in family for family in FAMILIES)
+        }
+        here = {name for name in classes if name not in rules or rules[name][0] == text_rule}
+        here.discard("")
+        plain = here if plain is None else plain & here
+    return frozenset(plain or ())
+
+
+class PlainTokenFormatter(HtmlFormatter):
+    """Pygments' HTML formatter, without spans for the classes in :attr:`unstyled`.
+
+    A token whose classes (its own and, for token types outside Pygments' standard ones,
+    its parents') are all unstyled is written as bare text; every other token keeps its
+    span and classes. The text of the block is the same character for character.
+    """
+
+    unstyled: frozenset[str] = frozenset()
+
+    def _get_css_classes(self, ttype: Any) -> str:
+        classes = super()._get_css_classes(ttype)
+        if classes and all(name in self.unstyled for name in classes.split()):
+            return ""
+        return classes
+
+
+def page_styles(app: Sphinx) -> list[str | type[Style]]:
+    """The highlighting styles whose colours the built pages can show.
+
+    With a theme that names a light and a dark style (pydata-sphinx-theme's options, as
+    it resolves them: ``html_theme_options`` first, then the theme's defaults), those
+    two; otherwise Sphinx's ``pygments_style`` and, if set, ``pygments_dark_style``. A
+    name Pygments does not know gives no styles (the theme falls back to another style
+    then, which the book cannot predict), so nothing is left out.
+    """
+    builder = app.builder
+    theme = getattr(builder, "theme", None)
+    if theme is not None:
+        options = dict(theme.get_options())
+        overrides = getattr(builder, "theme_options", None) or app.config.html_theme_options
+        options.update({k: v for k, v in (overrides or {}).items() if k in options})
+        names = [options.get(key) for key in THEME_STYLE_OPTIONS]
+        if any(names):
+            known = set(get_all_styles())
+            return list(names) if all(name in known for name in names) else []
+    styles: list[str | type[Style]] = []
+    for attribute in ("highlighter", "dark_highlighter"):
+        bridge = getattr(builder, attribute, None)
+        if bridge is not None:
+            styles.append(bridge.formatter_args["style"])
+    return styles
+
+
+def use_plain_token_formatter(app: Sphinx) -> None:
+    """builder-inited: the HTML highlighter writes through :class:`PlainTokenFormatter`."""
+    highlighter = getattr(app.builder, "highlighter", None)
+    if highlighter is None or app.builder.format != "html":
+        return
+    unstyled = unstyled_classes(page_styles(app))
+    highlighter.formatter = type("BookFormatter", (PlainTokenFormatter,), {"unstyled": unstyled})
+    logger.info("theme_fixes: code tokens written without a span: %s", " ".join(sorted(unstyled)))
+
+
+#: One rule: its selectors and its declarations (comments are removed first).
+RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def stylesheet_problems(css: str, unstyled: Iterable[str]) -> list[str]:
+    """The rules of ``css`` that could draw an unstyled class unlike the block's text.
+
+    For each selector that ends in ``.highlight .CLASS`` for an unstyled ``CLASS``, its
+    declarations must be only the colour of the matching ``.highlight`` rule (same
+    prefix, e.g. ``html[data-theme="dark"]``). Any other selector naming such a class
+    inside a highlighted block is a problem too: its effect cannot be checked here.
+    """
+    names = "|".join(re.escape(name) for name in sorted(unstyled, key=len, reverse=True))
+    if not names:
+        return []
+    own = re.compile(rf"^(.*?)\.highlight\s+\.({names})$")
+    anywhere = re.compile(rf"\.({names})(?![\w-])")
+    css = COMMENT.sub("", css)
+    colours: dict[str, str | None] = {}
+    for selectors, body in RULE.findall(css):
+        for selector in selectors.split(","):
+            selector = " ".join(selector.split())
+            if selector.endswith(".highlight"):
+                colours[selector[: -len(".highlight")]] = _declarations(body).get("color")
+    problems = []
+    for selectors, body in RULE.findall(css):
+        for selector in selectors.split(","):
+            selector = " ".join(selector.split())
+            if "highlight" not in selector or not anywhere.search(selector):
+                continue
+            match = own.match(selector)
+            declarations = _declarations(body)
+            if match and set(declarations) <= {"color"}:
+                wanted = colours.get(match.group(1))
+                if declarations.get("color") in (None, wanted):
+                    continue
+            problems.append(f"{selector} {{{body.strip()}}}")
+    return problems
+
+
+def _declarations(body: str) -> dict[str, str]:
+    out = {}
+    for part in body.split(";"):
+        name, colon, value = part.partition(":")
+        if colon:
+            out[name.strip().lower()] = " ".join(value.split()).lower()
+    return out
+
+
+def check_stylesheets(app: Sphinx, exception: Exception | None) -> None:
+    """build-finished: no shipped style sheet draws a left-out class unlike plain text.
+
+    Runs after the theme has rewritten ``pygments.css`` and before the style sheets are
+    bundled, over every ``.css`` file in the site's ``_static`` folder.
+    """
+    formatter = getattr(getattr(app.builder, "highlighter", None), "formatter", None)
+    unstyled = sorted(getattr(formatter, "unstyled", ()))
+    if exception is not None or not unstyled:
+        return
+    static = Path(app.builder.outdir) / "_static"
+    problems = []
+    for sheet in sorted(static.rglob("*.css")):
+        if sheet.parent.name == "bundles":
+            continue
+        text = sheet.read_text(encoding="utf-8", errors="replace")
+        name = sheet.relative_to(static)
+        problems += [f"{name}: {problem}" for problem in stylesheet_problems(text, unstyled)]
+    if problems:
+        raise ExtensionError(
+            "theme_fixes: code tokens of classes "
+            + ", ".join(unstyled)
+            + " are written without their span, but these style rules draw them unlike "
+            "the block's text (change the highlighting style or theme_fixes.highlighting): "
+            + "; ".join(problems[:10])
+        )
