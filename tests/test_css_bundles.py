@@ -120,6 +120,34 @@ def test_a_rebuild_keeps_pages_it_did_not_write_up_to_date(tmp_path):
     assert again == stylesheets(before[site / "index.html"])
 
 
+def test_a_rebuild_removes_the_bundles_no_page_links_any_more(tmp_path):
+    """A page whose style sheets change gets a new bundle name; the old bundle, linked by
+    no page, is removed. Bundles still linked stay, even those this build did not make
+    (a page left alone whose bundles the manifest no longer knows)."""
+    site = make_site(tmp_path / "site")
+    manifest = tmp_path / "doctrees" / "css_bundles.json"
+    bundle_site(site, manifest)
+    folder = site / "_static" / "bundles"
+    first = {p.name for p in folder.glob("*.css")}
+    (site / "index.html").write_text(page(["_static/styles/theme.css", "_static/pkg/a.css",
+                                           "_static/one.css", "_static/two.css"]))
+    bundle_site(site, manifest)
+    now = {p.name for p in folder.glob("*.css")}
+    linked = {Path(href).name for html in site.rglob("*.html")
+              for href in stylesheets(html.read_text()) if "bundles/" in href}
+    assert now == linked  # every linked bundle is there, and nothing else
+    assert first - now  # the index's old extras bundle was removed
+    # a page linking a bundle the manifest has lost keeps it
+    manifest.unlink()
+    (site / "index.html").write_text(page(["_static/styles/theme.css", "_static/pkg/a.css",
+                                           "_static/two.css"]))
+    kept = {Path(h).name for h in stylesheets((site / "chapters" / "two.html").read_text())
+            if "bundles/" in h}
+    assert kept
+    bundle_site(site, manifest)
+    assert kept <= {p.name for p in folder.glob("*.css")}
+
+
 @pytest.mark.parametrize(
     ("css", "match"),
     [

@@ -22,7 +22,8 @@ downloads before its first paint and matches against every element of the page.
 
 A rebuild in the same folder leaves unchanged pages alone, so the list of files behind
 each bundle is kept in the doctree folder and every bundle is written again at the end
-of every build, from the files then in ``_static/``.
+of every build, from the files then in ``_static/``. A bundle no page links any more (a
+page's list of style sheets changed, so its bundle got a new name) is removed.
 
 Links that are not plain stylesheets under ``_static/`` (another site's, a ``media``
 other than ``all``, alternate stylesheets) stay where they are.
@@ -195,12 +196,14 @@ def bundle_site(outdir: Path, manifest_file: Path,
     fresh: dict[Path, tuple[str, list]] = {}
     lists: list[list[str]] = []
     bundles: dict[str, list[str]] = {}
+    linked: set[str] = set()  # every bundle some page links, whatever this build does
     for page in site_pages(outdir):
         html = page.read_text(encoding="utf-8")
         end = html.find("</head>")
         links = stylesheet_links(html[:end]) if end >= 0 else []
         names = [path.split("/", 1)[1] for _, _, path in links
                  if path.startswith(f"{BUNDLE_DIR}/")]
+        linked.update(names)
         if names:
             # A page this build left alone (already bundled): keep its bundles up to date.
             if all(name in manifest for name in names):
@@ -228,6 +231,12 @@ def bundle_site(outdir: Path, manifest_file: Path,
         html, links = fresh[page]
         write_atomically(page, rewrite_head(html, links, names))
     write_atomically(manifest_file, json.dumps(bundles, indent=1, sort_keys=True))
+    # Bundles of earlier builds that no page links any more (their names are checksums
+    # of their file lists, so each change of a page's style sheets left one behind).
+    keep = linked | set(bundles)
+    for old in sorted((static / BUNDLE_DIR).glob("*.css")):
+        if old.name not in keep:
+            old.unlink()
     return bundles
 
 
