@@ -16,7 +16,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 from pygments.style import Style
-from pygments.token import Name, Operator, Text
+from pygments.token import Name, Operator, Text, Token
 from sphinx.errors import ExtensionError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +47,11 @@ class DarkNames(Style):
     styles = {Text: "#eeeeee", Name: "#ff8800", Operator: "#eeeeee"}
 
 
+class BoxedText(Style):  # a border on the block's text: one box per token if repeated
+    background_color = "#ffffff"
+    styles = {Text: "border:#cccccc #111111", Name: "border:#cccccc #111111"}
+
+
 def text_of(markup: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
 
@@ -69,6 +74,8 @@ def test_a_class_is_plain_only_if_it_is_plain_in_every_style():
     assert "n" in unstyled_classes(["a11y-high-contrast-light"])
     assert "n" not in unstyled_classes(["a11y-high-contrast-light", DarkNames])
     assert "o" in unstyled_classes([DarkNames])
+    assert not unstyled_classes([BoxedText]) & {"n", "w"}  # they repeat the border
+    assert "p" in unstyled_classes([BoxedText])  # no rule at all: no border either
     assert unstyled_classes([]) == frozenset()
 
 
@@ -84,6 +91,30 @@ def test_the_formatter_drops_only_those_spans_and_keeps_every_character():
     assert ours.count("<span") < pygments.count("<span") * 0.6
     # nothing unstyled: the same markup as Pygments' own formatter
     assert highlight(CODE, PythonLexer(), PlainTokenFormatter()) == pygments
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"hl_lines": [2]}, {"linenos": "inline"}, {"linenos": "table"}, {"nowrap": True}],
+    ids=["emphasised-line", "inline-numbers", "table-numbers", "nowrap"],
+)
+def test_emphasised_lines_and_line_numbers_are_kept(options):
+    plain = unstyled_classes(THEME)
+    book = type("Book", (PlainTokenFormatter,), {"unstyled": plain})
+    ours = highlight(CODE, PythonLexer(), book(**options))
+    pygments = highlight(CODE, PythonLexer(), HtmlFormatter(**options))
+    assert text_of(ours) == text_of(pygments)
+    assert span_classes(ours) == span_classes(pygments) - plain
+    assert ours.count('class="hll"') == pygments.count('class="hll"')
+    assert ours.count("linenos") == pygments.count("linenos")
+
+
+def test_a_token_type_outside_pygments_list_keeps_its_span():
+    """Its classes are its own and its parents' (``n n-Extra``); one of them is not plain."""
+    book = type("Book", (PlainTokenFormatter,), {"unstyled": unstyled_classes(THEME)})()
+    extra = Token.Name.Extra
+    assert book._get_css_classes(Token.Name) == ""
+    assert book._get_css_classes(extra) == HtmlFormatter()._get_css_classes(extra) != ""
 
 
 PYGMENTS_CSS = """\
@@ -111,11 +142,30 @@ def test_style_rules_that_draw_a_dropped_class_unlike_the_text_are_found():
     assert stylesheet_problems(other_colour, ["n"]) == [
         'html[data-theme="dark"] .highlight .n {color: #FFFFFF}'
     ]
-    # any other rule about a dropped class in a code block, however it is written
+    # any other rule that can reach a dropped class, however it is written
     book_css = ".highlight pre .p:hover, .x { text-decoration: underline }"
     assert stylesheet_problems(book_css, ["p"]) == [
         ".highlight pre .p:hover {text-decoration: underline}"
     ]
+    assert stylesheet_problems("pre .n { color: red }", ["n"]) == ["pre .n {color: red}"]
+    nested = "@media print { .highlight { .n { font-weight: 700 } } }"
+    assert stylesheet_problems(nested, ["n"]) == [".n {font-weight: 700}"]
+    split = ".highlight .k, :is(.a, .b) span.p { color: red }"
+    assert stylesheet_problems(split, ["p"]) == [":is(.a, .b) span.p {color: red}"]
+    # ... or every token of a block, whatever its class
+    assert stylesheet_problems(".highlight span { padding: 1px }", ["n"]) != []
+    assert stylesheet_problems("div.highlight pre * { opacity: .5 }", ["n"]) != []
+    # not: a class Pygments never writes on a token next to it, a span with its own class
+    assert stylesheet_problems(".sig-param.n { font-style: italic }", ["n"]) == []
+    assert stylesheet_problems(".highlight span.linenos { color: grey }", ["n"]) == []
+    # the text's colour however it is written, or taken from another sheet
+    same = (
+        '.highlight .n { color: #080808 !important }\n.highlight .p { color: inherit }\n'
+        '.highlight .w { color: #888 }'
+    )
+    assert stylesheet_problems(same, ["n", "p"], {"": "#080808"}) == []
+    assert stylesheet_problems(same, ["w"], {"": "#888888"}) == []
+    assert stylesheet_problems(same, ["w"], {"": "#080808"}) == [".highlight .w {color: #888}"]
 
 
 CONF = """\
@@ -180,3 +230,12 @@ def test_a_built_page_drops_the_spans_its_styles_allow(tmp_path, extra, dropped)
 def test_a_style_sheet_that_styles_a_dropped_class_fails_the_build(tmp_path):
     with pytest.raises(ExtensionError, match=r"book\.css: \.highlight \.n \{font-weight: 600\}"):
         build(tmp_path, 'html_theme = "sphinx_book_theme"', ".highlight .n { font-weight: 600 }\n")
+
+
+def test_a_book_rule_repeating_the_themes_text_colour_builds(tmp_path):
+    """The text colour of each mode comes from the theme's pygments.css, not book.css."""
+    same = 'html[data-theme="dark"] .highlight .n { color: #F8F8F2 }\n'
+    code_block(build(tmp_path / "same", 'html_theme = "sphinx_book_theme"', same))
+    other = same.replace("#F8F8F2", "#FFFFFF")
+    with pytest.raises(ExtensionError, match="FFFFFF"):
+        build(tmp_path / "other", 'html_theme = "sphinx_book_theme"', other)

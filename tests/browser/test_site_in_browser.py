@@ -318,7 +318,7 @@ def test_no_critical_or_serious_accessibility_problems(site_visit, run_axe, site
 
 # For each sample block: how its text is drawn (colour, weight, slant, line; no background
 # of its own), and for each class how a token of that class, put in for the check, is.
-CODE_TOKENS = """(classes) => Array.from(document.querySelectorAll('div.highlight > pre'))
+CODE_TOKENS = """(classes) => Array.from(document.querySelectorAll('div.highlight pre'))
     .filter((pre, i, all) => i < 6 || i === all.length - 1).map(pre => {
         const look = (e, background) => { const s = getComputedStyle(e); return [s.color,
             s.fontWeight, s.fontStyle, s.textDecorationLine, background || s.backgroundColor]

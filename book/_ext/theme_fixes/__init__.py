@@ -177,7 +177,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         app, icons.FOLDER, HERE, css=[icons.CSS_NAME, "code.css"], generated=[icons.CSS_NAME]
     )
     app.connect("builder-inited", icons.write_icons_css)
-    app.connect("builder-inited", highlighting.use_plain_token_formatter)
+    # After the theme's builder-inited handlers (500): they settle its style options.
+    app.connect("builder-inited", highlighting.use_plain_token_formatter, priority=900)
     app.connect("build-finished", icons.check_icons)
     app.connect("build-finished", icons.subset_fonts)
     app.connect("config-inited", configure, priority=900)

@@ -32,7 +32,7 @@ from typing import Any
 from pygments.formatters import HtmlFormatter
 from pygments.style import Style
 from pygments.styles import get_all_styles
-from pygments.token import Name, Operator, Punctuation, Text
+from pygments.token import STANDARD_TYPES, Name, Operator, Punctuation, Text
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -46,8 +46,9 @@ THEME_STYLE_OPTIONS = ("pygments_light_style", "pygments_dark_style")
 
 #: The token families whose spans may go: names, operators, punctuation and plain text
 #: carry no meaning beyond their colour. Others are kept even where they look like text:
-#: prompts and outputs (``Generic``: sphinx-copybutton leaves ``.gp`` out of what it
-#: copies, and style sheets make it unselectable), errors, escapes, ``Other``.
+#: prompts and outputs (``Generic``: their classes mark what a reader should not copy;
+#: Sphinx's and the theme's style sheets make doctest prompts unselectable, and
+#: sphinx-copybutton can be told to skip ``.gp``), errors, escapes, ``Other``.
 FAMILIES = (Name, Operator, Punctuation, Text)
 
 
@@ -56,9 +57,10 @@ def unstyled_classes(styles: Iterable[str | type[Style]]) -> frozenset[str]:
 
     A class is plain in a style when Pygments writes no rule for it, or a rule whose only
     declaration is the colour that the style also gives the block itself (Pygments puts
-    the style's ``Text`` colour on the ``.highlight`` rule only when the style has a
+    the style's ``Text`` rule on the ``.highlight`` rule only when the style has a
     background, as every style in Pygments does). Any weight, slant, underline,
-    background, border or other colour keeps the span. Only token types of
+    background, border or other colour keeps the span (a border on ``.highlight`` draws
+    one box round the block; on a token it would draw one per token). Only token types of
     :data:`FAMILIES` are candidates. No styles: nothing is plain.
     """
     plain: set[str] | None = None
@@ -68,6 +70,8 @@ def unstyled_classes(styles: Iterable[str | type[Style]]) -> frozenset[str]:
         text_rule = None
         if formatter.style.background_color is not None and Text in formatter.ttype2class:
             text_rule = rules[formatter.ttype2class[Text]][0]
+            if not re.fullmatch(r"color: #[0-9A-Fa-f]{3,8}", text_rule):
+                text_rule = None  # more than a colour: no rule can repeat it harmlessly
         classes = {
             formatter._get_css_class(ttype)
             for ttype, _ in formatter.style
@@ -102,8 +106,10 @@ def page_styles(app: Sphinx) -> list[str | type[Style]]:
     With a theme that names a light and a dark style (pydata-sphinx-theme's options, as
     it resolves them: ``html_theme_options`` first, then the theme's defaults), those
     two; otherwise Sphinx's ``pygments_style`` and, if set, ``pygments_dark_style``. A
-    name Pygments does not know gives no styles (the theme falls back to another style
-    then, which the book cannot predict), so nothing is left out.
+    name Pygments does not know gives no styles, so nothing is left out (the theme then
+    falls back to tango or monokai; rather than copy its fallback rules here, the book
+    keeps every span). Runs after the theme's own ``builder-inited`` handlers, which
+    rename the options' old spelling (``pygment_*_style``).
     """
     builder = app.builder
     theme = getattr(builder, "theme", None)
@@ -133,53 +139,101 @@ def use_plain_token_formatter(app: Sphinx) -> None:
     logger.info("theme_fixes: code tokens written without a span: %s", " ".join(sorted(unstyled)))
 
 
-#: One rule: its selectors and its declarations (comments are removed first).
+#: One rule: its selectors and its declarations (comments are removed first). A rule
+#: inside ``@media`` or nested in another is found on its own, with its own selectors.
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 COMMENT = re.compile(r"/\*.*?\*/", re.S)
+#: Selectors that reach every token of a block whatever its class: ``… span``, ``… *``.
+EVERY_TOKEN = re.compile(r"(?:^|[\s>+~])(?:span|\*)(?:\[[^\]]*\]|::?[\w-]+(?:\([^)]*\))?)*$")
+SAME_AS_TEXT = {"inherit", "currentcolor", "unset"}
+#: Every class Pygments writes on a token: a compound selector with any other class
+#: (Sphinx's ``.sig-param.n``) cannot match a token.
+TOKEN_CLASSES = frozenset(STANDARD_TYPES.values()) - {""}
+COMPOUND = re.compile(r"[^\s>+~]+")
 
 
-def stylesheet_problems(css: str, unstyled: Iterable[str]) -> list[str]:
+def highlight_colours(css: str) -> dict[str, str]:
+    """``{prefix: colour}`` of the ``PREFIX .highlight { color: … }`` rules in ``css``."""
+    colours = {}
+    for selectors, body in RULE.findall(COMMENT.sub("", css)):
+        colour = _declarations(body).get("color")
+        for selector in _selectors(selectors):
+            if selector.endswith(".highlight") and colour:
+                colours[selector[: -len(".highlight")]] = colour
+    return colours
+
+
+def stylesheet_problems(
+    css: str, unstyled: Iterable[str], colours: dict[str, str] | None = None
+) -> list[str]:
     """The rules of ``css`` that could draw an unstyled class unlike the block's text.
 
-    For each selector that ends in ``.highlight .CLASS`` for an unstyled ``CLASS``, its
-    declarations must be only the colour of the matching ``.highlight`` rule (same
-    prefix, e.g. ``html[data-theme="dark"]``). Any other selector naming such a class
-    inside a highlighted block is a problem too: its effect cannot be checked here.
+    A selector ``PREFIX .highlight .CLASS`` (an unstyled ``CLASS``) may only give the
+    colour of ``PREFIX .highlight`` (from ``colours``, gathered from all the site's
+    sheets; by default from ``css``), or ``inherit``. Any other selector that can match
+    a token of such a class (a compound naming it and no class Pygments does not write:
+    ``pre .n``, ``span.p:hover``, a nested ``.n``), or every token of a highlighted block
+    (``.highlight span``, ``.highlight pre *``), is a problem: its effect on bare text
+    cannot be checked here.
     """
     names = "|".join(re.escape(name) for name in sorted(unstyled, key=len, reverse=True))
     if not names:
         return []
     own = re.compile(rf"^(.*?)\.highlight\s+\.({names})$")
     anywhere = re.compile(rf"\.({names})(?![\w-])")
+
+    def names_token(selector: str) -> bool:
+        for compound in COMPOUND.findall(re.sub(r"\([^)]*\)|\[[^\]]*\]", "", selector)):
+            classes = set(re.findall(r"\.([\w-]+)", compound))
+            if anywhere.search(compound) and classes <= TOKEN_CLASSES:
+                return True
+        return False
+
     css = COMMENT.sub("", css)
-    colours: dict[str, str | None] = {}
-    for selectors, body in RULE.findall(css):
-        for selector in selectors.split(","):
-            selector = " ".join(selector.split())
-            if selector.endswith(".highlight"):
-                colours[selector[: -len(".highlight")]] = _declarations(body).get("color")
+    colours = highlight_colours(css) if colours is None else colours
     problems = []
     for selectors, body in RULE.findall(css):
-        for selector in selectors.split(","):
-            selector = " ".join(selector.split())
-            if "highlight" not in selector or not anywhere.search(selector):
+        for selector in _selectors(selectors):
+            every = "highlight" in selector and EVERY_TOKEN.search(selector)
+            if not (names_token(selector) or every):
                 continue
             match = own.match(selector)
             declarations = _declarations(body)
             if match and set(declarations) <= {"color"}:
+                colour = declarations.get("color")
                 wanted = colours.get(match.group(1))
-                if declarations.get("color") in (None, wanted):
+                if colour is None or colour in SAME_AS_TEXT or colour == wanted:
                     continue
             problems.append(f"{selector} {{{body.strip()}}}")
     return problems
 
 
+def _selectors(text: str) -> list[str]:
+    """A rule's selector list split at its top-level commas (not those in ``:is(a, b)``)."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        depth += char in "([" and 1 or char in ")]" and -1 or 0
+        if char == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
 def _declarations(body: str) -> dict[str, str]:
+    """``{property: value}``, values lower-case, ``!important`` dropped, ``#abc`` as
+    ``#aabbcc``, so that one colour written two ways compares equal."""
     out = {}
     for part in body.split(";"):
         name, colon, value = part.partition(":")
         if colon:
-            out[name.strip().lower()] = " ".join(value.split()).lower()
+            value = " ".join(value.replace("!important", "").split()).lower()
+            short = re.fullmatch(r"#([0-9a-f])([0-9a-f])([0-9a-f])", value)
+            if short:
+                value = "#" + "".join(c * 2 for c in short.groups())
+            out[name.strip().lower()] = value
     return out
 
 
@@ -194,13 +248,19 @@ def check_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or not unstyled:
         return
     static = Path(app.builder.outdir) / "_static"
-    problems = []
-    for sheet in sorted(static.rglob("*.css")):
-        if sheet.parent.name == "bundles":
-            continue
-        text = sheet.read_text(encoding="utf-8", errors="replace")
-        name = sheet.relative_to(static)
-        problems += [f"{name}: {problem}" for problem in stylesheet_problems(text, unstyled)]
+    sheets = {
+        sheet.relative_to(static): sheet.read_text(encoding="utf-8", errors="replace")
+        for sheet in sorted(static.rglob("*.css"))
+        if sheet.parent.name != "bundles"
+    }
+    colours: dict[str, str] = {}
+    for text in sheets.values():
+        colours.update(highlight_colours(text))
+    problems = [
+        f"{name}: {problem}"
+        for name, text in sheets.items()
+        for problem in stylesheet_problems(text, unstyled, colours)
+    ]
     if problems:
         raise ExtensionError(
             "theme_fixes: code tokens of classes "
