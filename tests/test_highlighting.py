@@ -77,6 +77,8 @@ def test_a_class_is_plain_only_if_it_is_plain_in_every_style():
     assert not unstyled_classes([BoxedText]) & {"n", "w"}  # they repeat the border
     assert "p" in unstyled_classes([BoxedText])  # no rule at all: no border either
     assert unstyled_classes([]) == frozenset()
+    with pytest.raises(ValueError, match="no highlighting style named 'a11y-high-contrast-purple'"):
+        unstyled_classes(["a11y-high-contrast-light", "a11y-high-contrast-purple"])
 
 
 def test_the_formatter_drops_only_those_spans_and_keeps_every_character():

@@ -33,6 +33,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.style import Style
 from pygments.styles import get_all_styles
 from pygments.token import STANDARD_TYPES, Name, Operator, Punctuation, Text
+from pygments.util import ClassNotFound
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -65,7 +66,10 @@ def unstyled_classes(styles: Iterable[str | type[Style]]) -> frozenset[str]:
     """
     plain: set[str] | None = None
     for style in styles:
-        formatter = HtmlFormatter(style=style)
+        try:
+            formatter = HtmlFormatter(style=style)
+        except ClassNotFound:
+            raise ValueError(f"unstyled_classes: no highlighting style named {style!r}") from None
         rules = formatter.class2style
         text_rule = None
         if formatter.style.background_color is not None and Text in formatter.ttype2class:
