@@ -38,6 +38,8 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+from .icons import CSS_BLOCK
+
 logger = logging.getLogger(__name__)
 
 #: The theme options of pydata-sphinx-theme (and the themes built on it, such as
@@ -143,9 +145,10 @@ def use_plain_token_formatter(app: Sphinx) -> None:
     logger.info("theme_fixes: code tokens written without a span: %s", " ".join(sorted(unstyled)))
 
 
-#: One rule: its selectors and its declarations (comments are removed first). A rule
-#: inside ``@media`` or nested in another is found on its own, with its own selectors.
-RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+#: One rule: its selectors and its declarations (comments are removed first), the pattern
+#: icons.py reads the icon rules with. A rule inside ``@media`` or nested in another is
+#: found on its own, with its own selectors.
+RULE = CSS_BLOCK
 COMMENT = re.compile(r"/\*.*?\*/", re.S)
 #: Selectors that reach every token of a block whatever its class: ``… span``, ``… *``.
 EVERY_TOKEN = re.compile(r"(?:^|[\s>+~])(?:span|\*)(?:\[[^\]]*\]|::?[\w-]+(?:\([^)]*\))?)*$")
@@ -216,7 +219,10 @@ def _selectors(text: str) -> list[str]:
     """A rule's selector list split at its top-level commas (not those in ``:is(a, b)``)."""
     parts, depth, current = [], 0, []
     for char in text:
-        depth += char in "([" and 1 or char in ")]" and -1 or 0
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
         if char == "," and depth == 0:
             parts.append("".join(current))
             current = []
